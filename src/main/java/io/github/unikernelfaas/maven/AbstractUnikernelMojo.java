@@ -1,0 +1,55 @@
+package io.github.unikernelfaas.maven;
+
+import io.github.unikernelfaas.host.HostToolException;
+import io.github.unikernelfaas.invoke.InvalidEventException;
+import io.github.unikernelfaas.rootfs.FunctionException;
+import io.github.unikernelfaas.vm.VmException;
+import java.io.File;
+import java.nio.file.Path;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+/** What every unikernel-faas goal shares: the skip flag, fs0, the work directory and error mapping. */
+abstract class AbstractUnikernelMojo extends AbstractMojo {
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    protected MavenProject project;
+
+    /** Skip every unikernel-faas goal. */
+    @Parameter(property = "unikernel.skip", defaultValue = "false")
+    protected boolean skip;
+
+    /** The root filesystem shared with the guest. */
+    @Parameter(property = "unikernel.fs0", defaultValue = "${project.build.directory}/unikernel/fs0")
+    protected File fs0;
+
+    /** Where logs, pidfile and results go. */
+    @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
+    protected File workDirectory;
+
+    protected Path workDir() {
+        return workDirectory.toPath();
+    }
+
+    @Override
+    public final void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("Skipping: unikernel.skip is set");
+            return;
+        }
+        try {
+            run();
+        } catch (VmException | FunctionException | InvalidEventException | HostToolException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MojoExecutionException("Interrupted", e);
+        }
+    }
+
+    protected abstract void run() throws MojoExecutionException, MojoFailureException, InterruptedException;
+}

@@ -1,0 +1,90 @@
+package io.github.unikernelfaas.maven;
+
+import io.github.unikernelfaas.vm.Accelerator;
+import io.github.unikernelfaas.vm.QemuLocator;
+import io.github.unikernelfaas.vm.VmConfig;
+import io.github.unikernelfaas.vm.VmException;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/** Parameters shared by the goals that boot the function VM. */
+abstract class AbstractVmMojo extends AbstractUnikernelMojo {
+    /** Static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
+    static final String DEFAULT_KERNEL_ARGS = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
+            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + VmConfig.GUEST_PORT_TOKEN;
+
+    /** The kernel image to boot (a prebuilt Unikraft kernel, or the CI test kernel). */
+    @Parameter(property = "unikernel.kernel")
+    protected File kernel;
+
+    /** Optional initial ramdisk booted with the kernel. */
+    @Parameter(property = "unikernel.initrd")
+    protected File initrd;
+
+    /**
+     * The kernel command line; {guestPort} is replaced by the guest port. The default suits the
+     * Unikraft kernel: static IP on QEMU's user network, then {@code python -m app.wrapper}.
+     */
+    @Parameter(property = "unikernel.kernelArgs", defaultValue = DEFAULT_KERNEL_ARGS)
+    protected String kernelArgs;
+
+    /** Extra QEMU arguments, separated by white space, appended to the command line. */
+    @Parameter(property = "unikernel.qemuArgs")
+    protected String qemuArgs;
+
+    /** The QEMU binary: a name looked up on PATH or a path. */
+    @Parameter(property = "unikernel.qemu", defaultValue = QemuLocator.BINARY)
+    protected String qemu;
+
+    /** Guest memory in MiB. */
+    @Parameter(property = "unikernel.memory", defaultValue = "256")
+    protected int memory;
+
+    /** The port the in-guest wrapper listens on. */
+    @Parameter(property = "unikernel.guestPort", defaultValue = "8123")
+    protected int guestPort;
+
+    /** auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg. */
+    @Parameter(property = "unikernel.accel", defaultValue = "auto")
+    protected String accel;
+
+    /** Seconds to wait for the function to answer /health after QEMU starts. */
+    @Parameter(property = "unikernel.bootTimeout", defaultValue = "90")
+    protected int bootTimeout;
+
+    /** Seconds to wait for one invocation. */
+    @Parameter(property = "unikernel.invokeTimeout", defaultValue = "30")
+    protected int invokeTimeout;
+
+    protected VmConfig vmConfig(int hostPort) {
+        if (kernel == null) {
+            throw new VmException("No kernel to boot: set unikernel.kernel (in the POM or with -Dunikernel.kernel=...)"
+                    + " to a prebuilt kernel image. Building the Unikraft kernel from sources is not available in"
+                    + " this version of the plugin.");
+        }
+        Accelerator accelerator = Accelerator.choose(accel, Path.of("/dev/kvm"));
+        return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel.toPath(),
+                initrd == null ? null : initrd.toPath(), kernelArgs, fs0.toPath(), memory, hostPort, guestPort,
+                accelerator, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
+    }
+
+    protected Duration bootTimeout() {
+        return Duration.ofSeconds(bootTimeout);
+    }
+
+    protected Duration invokeTimeout() {
+        return Duration.ofSeconds(invokeTimeout);
+    }
+
+    static List<String> splitArgs(String args) {
+        if (args == null || args.isBlank()) {
+            return List.of();
+        }
+        return Arrays.asList(args.trim().split("\\s+"));
+    }
+
+}

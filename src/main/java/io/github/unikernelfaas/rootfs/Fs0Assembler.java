@@ -1,0 +1,92 @@
+package io.github.unikernelfaas.rootfs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Lays out fs0: the user's code and our wrapper in {@code lib/python3.7/app}, an empty
+ * {@code site-packages}, and the empty {@code /dev} and {@code /tmp} the kernel mounts over.
+ * The app directory is rebuilt from scratch each time so deleted modules do not linger.
+ */
+public final class Fs0Assembler {
+    public static final String WRAPPER = "wrapper.py";
+
+    private Fs0Assembler() {
+    }
+
+    /** Returns the files copied into the app directory, relative to it, sorted. */
+    public static List<String> assemble(Path sourceDir, Fs0Layout fs0) {
+        try {
+            if (Files.isRegularFile(sourceDir.resolve(WRAPPER))) {
+                throw new FunctionException(sourceDir.resolve(WRAPPER) + " would replace the unikernel-faas wrapper,"
+                        + " which serves your handler: rename that module");
+            }
+            deleteTree(fs0.app());
+            Files.createDirectories(fs0.app());
+            Files.createDirectories(fs0.sitePackages());
+            Files.createDirectories(fs0.dev());
+            Files.createDirectories(fs0.tmp());
+            List<String> copied = copyTree(sourceDir, fs0.app());
+            try (InputStream wrapper = Fs0Assembler.class.getResourceAsStream(WRAPPER)) {
+                Files.copy(wrapper, fs0.app().resolve(WRAPPER), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return copied;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not assemble fs0 in " + fs0.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies sources, leaving out byte code caches and hidden files; returns relative paths. */
+    private static List<String> copyTree(Path from, Path to) throws IOException {
+        List<String> copied = new ArrayList<>();
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (!dir.equals(from) && skipped(dir)) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (!skipped(file) && attrs.isRegularFile()) {
+                    String rel = from.relativize(file).toString();
+                    Files.copy(file, to.resolve(rel), StandardCopyOption.REPLACE_EXISTING);
+                    copied.add(rel);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        copied.sort(Comparator.naturalOrder());
+        return copied;
+    }
+
+    private static boolean skipped(Path p) {
+        String name = p.getFileName().toString();
+        return name.startsWith(".") || name.equals("__pycache__") || name.endsWith(".pyc");
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.github.unikernelfaas.rootfs;
+
+/** The user's function cannot work as written; the message names the file, line and fix. */
+public class FunctionException extends RuntimeException {
+    public FunctionException(String message) {
+        super(message);
+    }
+
+    public FunctionException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

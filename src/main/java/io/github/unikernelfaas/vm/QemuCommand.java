@@ -1,0 +1,58 @@
+package io.github.unikernelfaas.vm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds the QEMU command line for a function VM (see DESIGN.md, guest contract). */
+public final class QemuCommand {
+    /** Unikraft 0.13 drives virtio devices through the legacy interface only. */
+    static final String LEGACY_VIRTIO = "disable-modern=on,disable-legacy=off";
+
+    private QemuCommand() {
+    }
+
+    public static List<String> of(VmConfig c) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(c.qemu().toString());
+        if (c.name() != null && !c.name().isBlank()) {
+            cmd.add("-name");
+            cmd.add(c.name().replace(",", ",,"));
+        }
+        cmd.addAll(c.accelerator().qemuArgs());
+        cmd.add("-m");
+        cmd.add(c.memoryMb() + "M");
+        cmd.add("-nographic");
+        cmd.add("-nodefaults");
+        cmd.add("-no-reboot");
+        cmd.add("-serial");
+        cmd.add("stdio");
+        cmd.add("-kernel");
+        cmd.add(c.kernel().toString());
+        if (c.initrd() != null) {
+            cmd.add("-initrd");
+            cmd.add(c.initrd().toString());
+        }
+        String args = c.resolvedKernelArgs();
+        if (!args.isEmpty()) {
+            cmd.add("-append");
+            cmd.add(args);
+        }
+        cmd.add("-fsdev");
+        cmd.add("local,id=fs0,path=" + escape(c.fs0().toAbsolutePath().toString())
+                + ",security_model=none,readonly=on");
+        cmd.add("-device");
+        cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0," + LEGACY_VIRTIO);
+        // The forward is bound to loopback only: the function must never be reachable from the network.
+        cmd.add("-netdev");
+        cmd.add("user,id=n0,hostfwd=tcp:127.0.0.1:" + c.hostPort() + "-:" + c.guestPort());
+        cmd.add("-device");
+        cmd.add("virtio-net-pci,netdev=n0," + LEGACY_VIRTIO);
+        cmd.addAll(c.extraArgs());
+        return cmd;
+    }
+
+    /** QEMU option values escape a comma by doubling it. */
+    static String escape(String value) {
+        return value.replace(",", ",,");
+    }
+}

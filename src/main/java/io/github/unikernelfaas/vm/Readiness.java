@@ -1,0 +1,59 @@
+package io.github.unikernelfaas.vm;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Waits until the guest answers {@code GET /health} with 200. A TCP connect proves nothing: QEMU's
+ * user network accepts connections before the guest listens. Fails fast when QEMU exits.
+ */
+public final class Readiness {
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    static final int CONSOLE_TAIL_LINES = 30;
+
+    private Readiness() {
+    }
+
+    /** Returns the seconds from QEMU start to the first healthy answer. */
+    public static double await(VirtualMachine vm, HttpClient client, Duration timeout) {
+        URI health = URI.create("http://127.0.0.1:" + vm.config().hostPort() + "/health");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastProblem = "no answer yet";
+        while (true) {
+            if (!vm.isAlive()) {
+                throw new VmException("QEMU exited with code " + vm.exitCode() + " before the function answered "
+                        + health + " (" + String.format("%.1f", vm.secondsSinceStart()) + " s after start).\n"
+                        + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+            }
+            try {
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(health).timeout(PROBE_TIMEOUT).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return vm.secondsSinceStart();
+                }
+                lastProblem = "HTTP " + r.statusCode();
+            } catch (IOException e) {
+                lastProblem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmException("Interrupted while waiting for the VM to become ready", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new VmException("The function did not become ready within " + timeout.toSeconds()
+                        + " s (unikernel.bootTimeout): " + health + " last gave " + lastProblem + ".\n"
+                        + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmException("Interrupted while waiting for the VM to become ready", e);
+            }
+        }
+    }
+}

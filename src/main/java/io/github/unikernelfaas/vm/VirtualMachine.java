@@ -1,0 +1,136 @@
+package io.github.unikernelfaas.vm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running QEMU process. Its whole life stays inside one goal: {@link #close()} stops it, a JVM
+ * shutdown hook stops it on Ctrl-C, and a pidfile lets the next build sweep one that survived a kill -9.
+ */
+public final class VirtualMachine implements AutoCloseable {
+    private final VmConfig config;
+    private final Process process;
+    private final Path consoleLog;
+    private final Path pidFile;
+    private final Thread shutdownHook;
+    private final long startNanos;
+
+    private VirtualMachine(VmConfig config, Process process, Path consoleLog, Path pidFile, long startNanos) {
+        this.config = config;
+        this.process = process;
+        this.consoleLog = consoleLog;
+        this.pidFile = pidFile;
+        this.startNanos = startNanos;
+        this.shutdownHook = new Thread(this::kill, "unikernel-faas-qemu-stop");
+    }
+
+    /**
+     * Starts QEMU with its console (and QEMU's own messages) going to {@code consoleLog}.
+     * The pidfile records the process for {@link StaleVmSweeper}.
+     */
+    public static VirtualMachine start(VmConfig config, Path consoleLog, Path pidFile) {
+        checkFile(config.kernel(), "kernel", "unikernel.kernel");
+        if (config.initrd() != null) {
+            checkFile(config.initrd(), "initrd", "unikernel.initrd");
+        }
+        if (!Files.isDirectory(config.fs0())) {
+            throw new VmException("The root filesystem " + config.fs0() + " does not exist: run the build goal first"
+                    + " (mvn compile)");
+        }
+        List<String> command = QemuCommand.of(config);
+        try {
+            Files.createDirectories(consoleLog.toAbsolutePath().getParent());
+            Files.createDirectories(pidFile.toAbsolutePath().getParent());
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(consoleLog.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE);
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            VirtualMachine vm = new VirtualMachine(config, p, consoleLog, pidFile, t0);
+            Runtime.getRuntime().addShutdownHook(vm.shutdownHook);
+            StaleVmSweeper.record(pidFile, p.pid());
+            return vm;
+        } catch (IOException e) {
+            throw new VmException("Could not start " + config.qemu() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkFile(Path file, String what, String property) {
+        if (!Files.isRegularFile(file)) {
+            throw new VmException("The " + what + " " + file + " does not exist or is not a file: set " + property
+                    + " to an existing " + what + " image");
+        }
+        if (!Files.isReadable(file)) {
+            throw new VmException("The " + what + " " + file + " is not readable by this user");
+        }
+    }
+
+    public VmConfig config() {
+        return config;
+    }
+
+    public Path consoleLog() {
+        return consoleLog;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Exit code, or -1 while running. */
+    public int exitCode() {
+        return process.isAlive() ? -1 : process.exitValue();
+    }
+
+    public double secondsSinceStart() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** Blocks until QEMU exits (for the interactive run goal). */
+    public int waitFor() throws InterruptedException {
+        return process.waitFor();
+    }
+
+    @Override
+    public void close() {
+        kill();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running or has run: it did the same work.
+        }
+    }
+
+    /** Stops QEMU: SIGTERM, a short grace period, then SIGKILL. Safe to call more than once. */
+    private void kill() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            if (Files.isRegularFile(pidFile)
+                    && Files.readString(pidFile, StandardCharsets.US_ASCII).trim().equals(Long.toString(process.pid()))) {
+                Files.delete(pidFile);
+            }
+        } catch (IOException ignored) {
+            // A stale pidfile only costs the next build a harmless check.
+        }
+    }
+}

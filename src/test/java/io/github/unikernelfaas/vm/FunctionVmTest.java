@@ -1,0 +1,120 @@
+package io.github.unikernelfaas.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.unikernelfaas.invoke.FunctionClient;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The VM's life (start, readiness, fail-fast, stop, sweep) against a scripted stand-in for QEMU. */
+class FunctionVmTest {
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = FunctionClient.newHttpClient();
+    private final List<String> log = new ArrayList<>();
+
+    private VmConfig config(String mode) throws Exception {
+        Path qemu = dir.resolve("qemu-system-fake");
+        Files.copy(Path.of("src/test/resources/fake-qemu/qemu-system-fake"), qemu, StandardCopyOption.REPLACE_EXISTING);
+        qemu.toFile().setExecutable(true);
+        Path kernel = Files.writeString(dir.resolve("kernel-" + mode), mode);
+        Path fs0 = Files.createDirectories(dir.resolve("fs0"));
+        return new VmConfig(qemu, kernel, null, "", fs0, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t");
+    }
+
+    @Test
+    void bootsWaitsForHealthAndStopsOnClose() throws Exception {
+        VirtualMachine vm;
+        try (FunctionVm fvm = FunctionVm.boot(config("serve"), dir.resolve("work"), http, Duration.ofSeconds(30),
+                log::add)) {
+            vm = fvm.vm();
+            assertTrue(vm.isAlive());
+            assertTrue(fvm.bootSeconds() > 0);
+            assertEquals(Long.toString(vm.pid()), Files.readString(dir.resolve("work/qemu.pid")).trim());
+        }
+        assertFalse(vm.isAlive(), "closing stops QEMU");
+        assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the pidfile goes with it");
+        assertTrue(Files.readString(dir.resolve("work/console.log")).contains("fake-qemu: listening"));
+    }
+
+    @Test
+    void aGuestThatDiesFailsFastWithTheConsoleTail() throws Exception {
+        long t0 = System.nanoTime();
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(config("die"), dir.resolve("work"),
+                http, Duration.ofSeconds(60), log::add));
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "did not wait for the boot timeout");
+        assertTrue(e.getMessage().contains("QEMU exited with code 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("| fake-qemu: guest panic"), e.getMessage());
+    }
+
+    @Test
+    void aGuestThatNeverAnswersTimesOutAndIsStopped() throws Exception {
+        VmConfig c = config("hang");
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(c, dir.resolve("work"), http,
+                Duration.ofSeconds(2), log::add));
+        assertTrue(e.getMessage().contains("did not become ready within 2 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("| fake-qemu: booting in mode hang"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the hung VM was stopped");
+    }
+
+    @Test
+    void missingKernelIsNamed() throws Exception {
+        VmConfig c = config("serve");
+        VmConfig bad = new VmConfig(c.qemu(), dir.resolve("nope"), null, "", c.fs0(), 64, c.hostPort(), 8123,
+                Accelerator.TCG, List.of(), null);
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(bad, dir.resolve("work"), http,
+                Duration.ofSeconds(5), log::add));
+        assertTrue(e.getMessage().contains("unikernel.kernel"), e.getMessage());
+    }
+
+    @Test
+    void sweeperStopsAQemuLeftBehindButNotOtherProcesses() throws Exception {
+        VmConfig c = config("hang");
+        Process orphan = new ProcessBuilder(c.qemu().toString(), "-kernel", c.kernel().toString(), "-netdev",
+                "user,hostfwd=tcp:127.0.0.1:" + c.hostPort() + "-:1").start();
+        Process other = new ProcessBuilder("sleep", "60").start();
+        try {
+            Path pidFile = dir.resolve("qemu.pid");
+            StaleVmSweeper.record(pidFile, orphan.pid());
+            assertEquals(Optional.of(orphan.pid()), StaleVmSweeper.sweep(pidFile, log::add));
+            assertTrue(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the orphan was stopped");
+            assertFalse(Files.exists(pidFile));
+
+            StaleVmSweeper.record(pidFile, other.pid());
+            assertEquals(Optional.empty(), StaleVmSweeper.sweep(pidFile, log::add));
+            assertTrue(other.isAlive(), "a process that is not QEMU is never touched");
+        } finally {
+            orphan.destroyForcibly();
+            other.destroyForcibly();
+        }
+    }
+
+    @Test
+    void takenPortIsReportedWithTheSetting() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            VmException e = assertThrows(VmException.class, () -> Ports.requireFree(s.getLocalPort(), "unikernel.port"));
+            assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+            assertTrue(e.getMessage().contains("-Dunikernel.port="), e.getMessage());
+        }
+    }
+
+    @Test
+    void missingQemuNamesTheAptPackage() {
+        io.github.unikernelfaas.host.HostToolException e = assertThrows(
+                io.github.unikernelfaas.host.HostToolException.class,
+                () -> QemuLocator.locate(null, dir.toString()));
+        assertTrue(e.getMessage().contains("apt-get install --no-install-recommends qemu-system-x86"), e.getMessage());
+    }
+}
