@@ -1,0 +1,34 @@
+// The generated project is byte-exact where it must be, and its `verify` booted the function for real.
+import java.nio.file.*
+
+def gen = new File(basedir, 'generated/my-fn')
+def templates = new File(archetypeResources)
+
+['src/main/python/function.py', 'requirements.txt', 'src/test/events/hello.json',
+ 'src/test/events/hello.expected.json', 'src/test/events/anonymous.json',
+ 'src/test/events/anonymous.expected.json'].each { f ->
+    assert new File(gen, f).bytes == new File(templates, f).bytes : "$f is not byte-exact"
+}
+assert new File(gen, '.gitignore').text.contains('target/')
+def pom = new File(gen, 'pom.xml').text
+assert pom.contains('<packaging>unikernel</packaging>')
+assert pom.contains('<extensions>true</extensions>')
+assert pom.contains("<version>${pluginVersion}</version>")
+def readme = new File(gen, 'README.md').text
+assert readme.startsWith('# my-fn')
+assert readme.contains('## Build and test')
+
+def log = new File(basedir, 'build.log').text
+assert log.contains('PASS hello')
+assert log.contains('PASS anonymous')
+assert log.contains('Cases: 2, passed: 2, failed: 0')
+
+def report = new File(gen, 'target/unikernel-reports/TEST-unikernel.my-fn.xml').text
+assert report.contains('tests="2"') && report.contains('failures="0"')
+assert new File(gen, 'target/unikernel/fs0/lib/python3.7/app/wrapper.py').isFile()
+assert new File(gen, 'target/unikernel/console.log').text.contains('ukfaas: listening')
+
+def left = ['pgrep', '-f', 'unikernel-faas:my-fn'].execute()
+left.waitFor()
+assert left.exitValue() == 1 : 'a QEMU of this IT is still running: ' + left.text
+true
