@@ -4,7 +4,7 @@
 # busybox-static (the CI test kernel's initramfs).
 set -euo pipefail
 
-packages=(qemu-system-x86 busybox-static python3 cpio)
+packages=(qemu-system-x86 busybox-static python3 python3-pip cpio)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,6 +3,7 @@ package io.github.unikernelfaas.maven;
 import io.github.unikernelfaas.host.HostToolException;
 import io.github.unikernelfaas.invoke.InvalidEventException;
 import io.github.unikernelfaas.rootfs.FunctionException;
+import io.github.unikernelfaas.rootfs.RequirementsException;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         }
         try {
             run();
-        } catch (VmException | FunctionException | InvalidEventException | HostToolException e) {
+        } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);

@@ -1,0 +1,291 @@
+package io.github.unikernelfaas.rootfs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Installs requirements.txt into fs0's site-packages with the host's pip, for the unikernel's
+ * CPython 3.7, which cannot load C extensions: only pure-Python wheels are accepted. Installs are
+ * cached by a key over the requirements and the index settings, so an unchanged file costs nothing.
+ */
+public final class Requirements {
+    static final String COMPLETE = ".complete";
+    /** pip's own settings that change what gets installed belong in the cache key. */
+    private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
+            "PIP_NO_INDEX", "PIP_CONSTRAINT");
+    private static final Pattern NO_MATCH = Pattern.compile(
+            "(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\\S+)");
+    private static final long PIP_TIMEOUT_MINUTES = 15;
+
+    /**
+     * @param python      the host python3 (with pip)
+     * @param indexUrl    pip --index-url, or null for pip's own setting
+     * @param extraArgs   more pip arguments, e.g. --find-links DIR
+     * @param offline     Maven offline mode: use the cache only
+     * @param environment the environment pip runs in
+     */
+    public record Settings(Path python, String indexUrl, List<String> extraArgs, boolean offline,
+            Map<String, String> environment) {
+        public Settings {
+            extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
+            environment = environment == null ? Map.of() : Map.copyOf(environment);
+        }
+    }
+
+    /** What an install did. */
+    public record Outcome(int requirements, boolean fromCache, List<String> packages) {
+    }
+
+    private Requirements() {
+    }
+
+    /** The requirement lines of the file, without comments and blanks; empty if there is no file. */
+    public static List<String> read(Path requirementsTxt) {
+        if (!Files.isRegularFile(requirementsTxt)) {
+            return List.of();
+        }
+        try {
+            List<String> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(requirementsTxt, StandardCharsets.UTF_8)) {
+                int hash = line.indexOf('#');
+                String s = (hash >= 0 ? line.substring(0, hash) : line).strip();
+                if (!s.isEmpty()) {
+                    lines.add(s);
+                }
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + requirementsTxt, e);
+        }
+    }
+
+    /** Fills {@code sitePackages} (emptied first) from the cache, installing with pip on a miss. */
+    public static Outcome install(Path requirementsTxt, Path sitePackages, Path cacheDir, Settings settings,
+            Consumer<String> log) {
+        List<String> requirements = read(requirementsTxt);
+        try {
+            Fs0Assembler.deleteTree(sitePackages);
+            Files.createDirectories(sitePackages);
+            if (requirements.isEmpty()) {
+                return new Outcome(0, false, List.of());
+            }
+            String key = cacheKey(requirementsTxt, settings);
+            Path entry = cacheDir.resolve(key);
+            boolean cached = isComplete(entry);
+            if (!cached) {
+                if (settings.offline()) {
+                    throw new RequirementsException("Offline (mvn -o) and the requirements of " + requirementsTxt
+                            + " are not in the cache (" + entry + "): run the build once online. Requirements: "
+                            + String.join(", ", requirements));
+                }
+                installIntoCache(requirementsTxt, entry, settings, log);
+            }
+            copyTree(entry, sitePackages);
+            return new Outcome(requirements.size(), cached, distributions(sitePackages));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not install the requirements into " + sitePackages + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    static boolean isComplete(Path entry) {
+        return Files.isRegularFile(entry.resolve(COMPLETE));
+    }
+
+    /** sha256 over the file's bytes, the index settings and the target interpreter. */
+    static String cacheKey(Path requirementsTxt, Settings s) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(Files.readAllBytes(requirementsTxt));
+            Map<String, String> inputs = new TreeMap<>();
+            inputs.put("target", "cp37 pure-python any");
+            inputs.put("indexUrl", String.valueOf(s.indexUrl()));
+            inputs.put("extraArgs", String.join("\u0000", s.extraArgs()));
+            for (String name : PIP_ENV) {
+                inputs.put(name, String.valueOf(s.environment().get(name)));
+            }
+            md.update(inputs.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest()).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void installIntoCache(Path requirementsTxt, Path entry, Settings settings, Consumer<String> log)
+            throws IOException {
+        Files.createDirectories(entry.getParent());
+        // One install per key at a time, across builds; a second build waits, then finds it complete.
+        try (FileChannel ch = FileChannel.open(entry.resolveSibling(entry.getFileName() + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+            if (isComplete(entry)) {
+                return;
+            }
+            Fs0Assembler.deleteTree(entry);
+            Path tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
+            try {
+                checkPip(settings);
+                log.accept("Installing " + requirementsTxt.getFileName() + " with pip (pure-Python wheels for"
+                        + " CPython 3.7)");
+                runPip(requirementsTxt, tmp, settings);
+                rejectNativeCode(tmp);
+                Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
+                Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Fs0Assembler.deleteTree(tmp);
+            }
+        }
+    }
+
+    private static void checkPip(Settings s) {
+        ProcessResult r = run(List.of(s.python().toString(), "-m", "pip", "--version"), s, 1);
+        if (r.exit() != 0) {
+            throw new RequirementsException(s.python() + " has no pip, which installing requirements.txt needs."
+                    + " Install it (Debian/Ubuntu: sudo apt-get install python3-pip) or point -Dunikernel.python at"
+                    + " a python3 that has pip.\n" + r.output().strip());
+        }
+    }
+
+    private static void runPip(Path requirementsTxt, Path target, Settings s) {
+        List<String> cmd = new ArrayList<>(List.of(s.python().toString(), "-m", "pip", "install",
+                "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-compile",
+                "--target", target.toString(),
+                "--python-version", "3.7", "--platform", "any", "--only-binary=:all:",
+                "-r", requirementsTxt.toString()));
+        if (s.indexUrl() != null && !s.indexUrl().isBlank()) {
+            cmd.add("--index-url");
+            cmd.add(s.indexUrl());
+        }
+        cmd.addAll(s.extraArgs());
+        ProcessResult r = run(cmd, s, PIP_TIMEOUT_MINUTES * 60);
+        if (r.exit() == 0) {
+            return;
+        }
+        Matcher m = NO_MATCH.matcher(r.output());
+        if (m.find()) {
+            String requirement = m.group(1).replaceAll("[)(]", "");
+            throw new RequirementsException("The requirement " + requirement + " has no pure-Python wheel for Python"
+                    + " 3.7 (py3-none-any). The unikernel's CPython has no dynamic loading, so native wheels and"
+                    + " source distributions (which may need a C compiler) cannot be used: choose a pure-Python"
+                    + " package or version.\npip said:\n" + tail(r.output(), 15));
+        }
+        throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
+                + tail(r.output(), 25));
+    }
+
+    /** Belt and braces: no shared objects may reach fs0, whatever the wheel's tags claimed. */
+    static void rejectNativeCode(Path dir) throws IOException {
+        List<String> found = new ArrayList<>();
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                String n = file.getFileName().toString();
+                if (n.endsWith(".so") || n.contains(".so.") || n.endsWith(".pyd") || n.endsWith(".dylib")) {
+                    found.add(dir.relativize(file).toString());
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        if (!found.isEmpty()) {
+            throw new RequirementsException("The requirements install native code, which the unikernel's CPython"
+                    + " cannot load: " + String.join(", ", found));
+        }
+    }
+
+    /** Installed distributions, from their .dist-info directories ("name version"). */
+    static List<String> distributions(Path sitePackages) throws IOException {
+        try (Stream<Path> s = Files.list(sitePackages)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".dist-info"))
+                    .map(n -> n.substring(0, n.length() - ".dist-info".length()).replaceFirst("-", " "))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (!file.getFileName().toString().equals(COMPLETE)) {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private record ProcessResult(int exit, String output) {
+    }
+
+    private static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
+        try {
+            Path out = Files.createTempFile("unikernel-faas-pip", ".log");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                        .redirectOutput(out.toFile());
+                pb.environment().clear();
+                pb.environment().putAll(s.environment());
+                Process p = pb.start();
+                p.getOutputStream().close();
+                if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new RequirementsException("pip did not finish within " + timeoutSeconds + " s: "
+                            + String.join(" ", cmd));
+                }
+                return new ProcessResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new RequirementsException("Could not run " + cmd.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequirementsException("Interrupted while running pip");
+        }
+    }
+
+    static String tail(String text, int lines) {
+        String[] all = text.strip().split("\n");
+        int from = Math.max(0, all.length - lines);
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < all.length; i++) {
+            sb.append("  | ").append(all[i]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    public static Optional<String> summary(Outcome o) {
+        if (o.requirements() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of("Dependencies" + (o.fromCache() ? " (cached)" : "") + ": " + String.join(", ", o.packages()));
+    }
+}

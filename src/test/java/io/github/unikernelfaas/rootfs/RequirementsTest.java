@@ -1,0 +1,156 @@
+package io.github.unikernelfaas.rootfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.unikernelfaas.host.HostTool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real pip (the host's python3) against a real index on 127.0.0.1. */
+class RequirementsTest {
+    @TempDir
+    Path dir;
+
+    private WheelIndex index;
+    private Path python;
+    private Path cache;
+    private Path site;
+    private Path reqs;
+    private final java.util.List<String> log = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        python = HostTool.require(null, "python3", System.getenv("PATH"), "unikernel.python", "install python3");
+        index = new WheelIndex(dir.resolve("wheels"));
+        index.wheel("greet", "1.0", "py3-none-any",
+                Map.of("greet/__init__.py", "from colors import red\ndef hello(n):\n    return red('hi ' + n)\n"),
+                List.of("colors>=2"));
+        index.wheel("colors", "2.1", "py3-none-any", Map.of("colors/__init__.py", "def red(s):\n    return s\n"),
+                List.of());
+        index.wheel("fastthing", "1.0", "cp37-cp37m-manylinux1_x86_64",
+                Map.of("fastthing/__init__.py", "", "fastthing/_speed.so", "\u007fELF"), List.of());
+        index.wheel("sneaky", "1.0", "py3-none-any", Map.of("sneaky/_native.so", "\u007fELF"), List.of());
+        cache = dir.resolve("cache");
+        site = dir.resolve("fs0/lib/python3.7/site-packages");
+        reqs = dir.resolve("requirements.txt");
+    }
+
+    @AfterEach
+    void tearDown() {
+        index.close();
+    }
+
+    private Requirements.Settings settings(boolean offline) {
+        // A clean environment: the developer's pip configuration must not leak into the tests.
+        Map<String, String> env = Map.of("PATH", System.getenv("PATH"), "HOME", dir.toString(),
+                "PIP_CONFIG_FILE", "/dev/null", "PIP_NO_CACHE_DIR", "1");
+        return new Requirements.Settings(python, index.url(), List.of(), offline, env);
+    }
+
+    @Test
+    void installsPureWheelsWithTheirDependencies() throws Exception {
+        Files.writeString(reqs, "# deps\ngreet==1.0  # the greeter\n\n");
+        Requirements.Outcome o = Requirements.install(reqs, site, cache, settings(false), log::add);
+        assertEquals(1, o.requirements());
+        assertFalse(o.fromCache());
+        assertEquals(List.of("colors 2.1", "greet 1.0"), o.packages());
+        assertTrue(Files.isRegularFile(site.resolve("greet/__init__.py")));
+        assertTrue(Files.isRegularFile(site.resolve("colors/__init__.py")));
+        assertFalse(Files.exists(site.resolve(Requirements.COMPLETE)), "cache markers stay in the cache");
+    }
+
+    @Test
+    void anUnchangedFileIsNotReinstalled() throws Exception {
+        Files.writeString(reqs, "greet==1.0\n");
+        Requirements.install(reqs, site, cache, settings(false), log::add);
+        int downloads = index.fileRequests.get();
+        assertEquals(2, downloads);
+        Requirements.Outcome again = Requirements.install(reqs, site, cache, settings(false), log::add);
+        assertTrue(again.fromCache());
+        assertEquals(downloads, index.fileRequests.get(), "no second download");
+        assertTrue(Files.isRegularFile(site.resolve("greet/__init__.py")));
+
+        Files.writeString(reqs, "colors==2.1\n");
+        Requirements.Outcome changed = Requirements.install(reqs, site, cache, settings(false), log::add);
+        assertFalse(changed.fromCache(), "a changed file is installed again");
+        assertFalse(Files.exists(site.resolve("greet")), "site-packages holds only what is required now");
+    }
+
+    @Test
+    void aNativeOnlyRequirementFailsNamingThePackage() throws Exception {
+        Files.writeString(reqs, "fastthing==1.0\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().contains("fastthing"), e.getMessage());
+        assertTrue(e.getMessage().contains("no pure-Python wheel"), e.getMessage());
+        assertTrue(e.getMessage().contains("no dynamic loading"), e.getMessage());
+        try (var entries = Files.list(cache)) {
+            assertTrue(entries.noneMatch(p -> Files.isDirectory(p)), "nothing half-installed is cached");
+        }
+    }
+
+    @Test
+    void aSharedObjectInAPureWheelIsRefused() throws Exception {
+        Files.writeString(reqs, "sneaky==1.0\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().contains("sneaky/_native.so"), e.getMessage());
+    }
+
+    @Test
+    void offlineUsesTheCacheOrSaysWhatIsMissing() throws Exception {
+        Files.writeString(reqs, "greet==1.0\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(true), log::add));
+        assertTrue(e.getMessage().contains("Offline"), e.getMessage());
+        assertTrue(e.getMessage().contains("greet==1.0"), e.getMessage());
+        assertEquals(0, index.fileRequests.get());
+
+        Requirements.install(reqs, site, cache, settings(false), log::add);
+        Requirements.Outcome offline = Requirements.install(reqs, site, cache, settings(true), log::add);
+        assertTrue(offline.fromCache());
+    }
+
+    @Test
+    void noRequirementsMeansNoPip() throws Exception {
+        Files.writeString(reqs, "# nothing yet\n\n");
+        Requirements.Settings noPython = new Requirements.Settings(dir.resolve("no-python"), null, List.of(), false,
+                Map.of());
+        Requirements.Outcome o = Requirements.install(reqs, site, cache, noPython, log::add);
+        assertEquals(0, o.requirements());
+        assertTrue(Files.isDirectory(site));
+        assertEquals(0, Requirements.install(dir.resolve("absent.txt"), site, cache, noPython, log::add).requirements());
+    }
+
+    @Test
+    void aPythonWithoutPipNamesTheAptPackage() throws Exception {
+        Path fake = dir.resolve("python-without-pip");
+        Files.writeString(fake, "#!/bin/sh\necho 'No module named pip' >&2\nexit 1\n");
+        fake.toFile().setExecutable(true);
+        Files.writeString(reqs, "greet==1.0\n");
+        Requirements.Settings s = new Requirements.Settings(fake, null, List.of(), false, Map.of("PATH", "/usr/bin:/bin"));
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, s, log::add));
+        assertTrue(e.getMessage().contains("apt-get install python3-pip"), e.getMessage());
+    }
+
+    @Test
+    void theCacheKeyFollowsTheIndexSettings() throws Exception {
+        Files.writeString(reqs, "greet==1.0\n");
+        Requirements.Settings a = settings(false);
+        Requirements.Settings b = new Requirements.Settings(python, "http://127.0.0.1:1/simple/", List.of(), false,
+                a.environment());
+        assertFalse(Requirements.cacheKey(reqs, a).equals(Requirements.cacheKey(reqs, b)));
+        assertEquals(Requirements.cacheKey(reqs, a), Requirements.cacheKey(reqs, settings(true)),
+                "offline mode reads the same entry");
+    }
+}
