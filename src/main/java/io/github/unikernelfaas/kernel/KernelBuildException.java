@@ -1,0 +1,12 @@
+package io.github.unikernelfaas.kernel;
+
+/** The kernel could not be built; the message says why and what to do. */
+public class KernelBuildException extends RuntimeException {
+    public KernelBuildException(String message) {
+        super(message);
+    }
+
+    public KernelBuildException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,96 @@
+package io.github.unikernelfaas.kernel;
+
+import io.github.unikernelfaas.host.HostTool;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The host tools Unikraft's build runs, checked before make so a missing one is named up front. */
+public final class Toolchain {
+    /** program -> Debian/Ubuntu package that brings it. */
+    static final Map<String, String> TOOLS = new LinkedHashMap<>();
+
+    static {
+        TOOLS.put("gcc", "gcc");
+        TOOLS.put("make", "make");
+        TOOLS.put("flex", "flex");
+        TOOLS.put("bison", "bison");
+        TOOLS.put("unzip", "unzip");
+        TOOLS.put("patch", "patch");
+        TOOLS.put("python3", "python3");
+        TOOLS.put("tar", "tar");
+        TOOLS.put("gzip", "gzip");
+    }
+
+    private static final Pattern MAKE_VERSION = Pattern.compile("GNU Make (\\d+)\\.(\\d+)");
+
+    /** What the kernel cache key records of the compiler and make. */
+    public record Versions(String gcc, String make) {
+    }
+
+    private Toolchain() {
+    }
+
+    /** Checks every tool and make >= 4.1; returns the versions. */
+    public static Versions check(String pathEnv) {
+        List<String> missing = new ArrayList<>();
+        List<String> packages = new ArrayList<>();
+        TOOLS.forEach((tool, pkg) -> {
+            if (HostTool.find(tool, pathEnv).isEmpty()) {
+                missing.add(tool);
+                packages.add(pkg);
+            }
+        });
+        if (!missing.isEmpty()) {
+            throw new KernelBuildException("Building the Unikraft kernel needs " + String.join(", ", missing)
+                    + ", missing on this machine. Install with: sudo apt-get install " + String.join(" ", packages)
+                    + " (or pass a prebuilt kernel with -Dunikernel.kernel=...)");
+        }
+        String make = firstLine(run(HostTool.find("make", pathEnv).orElseThrow(), "--version"));
+        checkMakeVersion(make);
+        String gcc = firstLine(run(HostTool.find("gcc", pathEnv).orElseThrow(), "--version"));
+        return new Versions(gcc, make);
+    }
+
+    static void checkMakeVersion(String versionLine) {
+        Matcher m = MAKE_VERSION.matcher(versionLine);
+        if (!m.find()) {
+            throw new KernelBuildException("Unikraft needs GNU Make 4.1 or newer; `make --version` said: " + versionLine);
+        }
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        if (major < 4 || (major == 4 && minor < 1)) {
+            throw new KernelBuildException("Unikraft needs GNU Make 4.1 or newer, this is " + m.group(1) + "."
+                    + m.group(2) + ": install a newer make (sudo apt-get install make)");
+        }
+    }
+
+    private static String run(Path program, String arg) {
+        try {
+            Process p = new ProcessBuilder(program.toString(), arg).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return out;
+        } catch (IOException e) {
+            throw new KernelBuildException("Could not run " + program + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelBuildException("Interrupted", e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+}
