@@ -221,6 +221,11 @@ class HandlerTest(Base):
 
     def test_one_log_line_per_call(self):
         self.call({"a": 1}, path="/some/path?x=1")
+        # Logged after the response is sent (off the latency path), so wait a little for it.
+        for _ in range(50):
+            if "ukfaas: POST /some/path?x=1 -> 200 in" in self.w.console():
+                break
+            time.sleep(0.05)
         self.assertIn("ukfaas: POST /some/path?x=1 -> 200 in", self.w.console())
 
 
