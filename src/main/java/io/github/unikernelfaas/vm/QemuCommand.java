@@ -46,7 +46,8 @@ public final class QemuCommand {
         cmd.add("-netdev");
         cmd.add("user,id=n0,hostfwd=tcp:127.0.0.1:" + c.hostPort() + "-:" + c.guestPort());
         cmd.add("-device");
-        cmd.add("virtio-net-pci,netdev=n0," + LEGACY_VIRTIO);
+        // romfile= drops the NIC's iPXE option ROM: nothing network-boots, and it costs ~0.4 s under TCG.
+        cmd.add("virtio-net-pci,netdev=n0," + LEGACY_VIRTIO + ",romfile=");
         cmd.addAll(c.extraArgs());
         return cmd;
     }

@@ -48,7 +48,7 @@ class QemuCommandTest {
         List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()));
         String netdev = after(cmd, "-netdev", 0);
         assertEquals("user,id=n0,hostfwd=tcp:127.0.0.1:40001-:8123", netdev);
-        assertEquals("virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off", after(cmd, "-device", 1));
+        assertEquals("virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,romfile=", after(cmd, "-device", 1));
     }
 
     @Test
