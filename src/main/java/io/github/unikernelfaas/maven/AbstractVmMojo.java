@@ -69,7 +69,8 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
         Accelerator accelerator = Accelerator.choose(accel, Path.of("/dev/kvm"));
         return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel.toPath(),
                 initrd == null ? null : initrd.toPath(), kernelArgs, fs0.toPath(), memory, hostPort, guestPort,
-                accelerator, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
+                accelerator, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId(),
+                accelerator == Accelerator.KVM && !"kvm".equalsIgnoreCase(accel.trim()));
     }
 
     protected Duration bootTimeout() {

@@ -35,8 +35,21 @@ public final class FunctionVm implements AutoCloseable {
             return new FunctionVm(vm, seconds);
         } catch (RuntimeException e) {
             vm.close();
+            if (config.tcgFallback() && kvmFailed(vm)) {
+                String why = ConsoleLog.tail(console, 1).stream().findFirst().orElse("no message");
+                log.accept("KVM is present but QEMU cannot use it (" + why + "): booting under TCG instead."
+                        + " Use -Dunikernel.accel=tcg to skip the attempt.");
+                return boot(config.withAccelerator(Accelerator.TCG), workDir, client, bootTimeout, log);
+            }
             throw e;
         }
+    }
+
+    /** QEMU died at start-up and said why in KVM's terms (nested or restricted virtualisation). */
+    private static boolean kvmFailed(VirtualMachine vm) {
+        return !vm.isAlive() && vm.config().accelerator() == Accelerator.KVM
+                && ConsoleLog.tail(vm.consoleLog(), 10).stream()
+                        .anyMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("kvm"));
     }
 
     public VirtualMachine vm() {

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param accelerator KVM or TCG
  * @param extraArgs   user-supplied QEMU arguments, appended last
  * @param name        tag put on the QEMU command line so stale VMs of this project can be recognised
+ * @param tcgFallback when KVM was auto-detected: boot under TCG if QEMU cannot start with KVM
  */
 public record VmConfig(
         Path qemu,
@@ -30,7 +31,8 @@ public record VmConfig(
         int guestPort,
         Accelerator accelerator,
         List<String> extraArgs,
-        String name) {
+        String name,
+        boolean tcgFallback) {
 
     public static final String GUEST_PORT_TOKEN = "{guestPort}";
 
@@ -59,8 +61,8 @@ public record VmConfig(
         return kernelArgs.replace(GUEST_PORT_TOKEN, Integer.toString(guestPort)).trim();
     }
 
-    public VmConfig withHostPort(int port) {
-        return new VmConfig(qemu, kernel, initrd, kernelArgs, fs0, memoryMb, port, guestPort, accelerator,
-                extraArgs, name);
+    public VmConfig withAccelerator(Accelerator a) {
+        return new VmConfig(qemu, kernel, initrd, kernelArgs, fs0, memoryMb, hostPort, guestPort, a, extraArgs, name,
+                false);
     }
 }

@@ -31,7 +31,7 @@ class FunctionVmTest {
         qemu.toFile().setExecutable(true);
         Path kernel = Files.writeString(dir.resolve("kernel-" + mode), mode);
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
-        return new VmConfig(qemu, kernel, null, "", fs0, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t");
+        return new VmConfig(qemu, kernel, null, "", fs0, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t", false);
     }
 
     @Test
@@ -70,10 +70,31 @@ class FunctionVmTest {
     }
 
     @Test
+    void brokenKvmFallsBackToTcgWhenAutoDetected() throws Exception {
+        VmConfig c = config("nokvm");
+        VmConfig auto = new VmConfig(c.qemu(), c.kernel(), null, "", c.fs0(), 64, c.hostPort(), 8123, Accelerator.KVM,
+                List.of(), "t", true);
+        try (FunctionVm vm = FunctionVm.boot(auto, dir.resolve("work"), http, Duration.ofSeconds(30), log::add)) {
+            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+        }
+        assertTrue(log.stream().anyMatch(l -> l.contains("booting under TCG instead")), log.toString());
+    }
+
+    @Test
+    void explicitKvmDoesNotFallBack() throws Exception {
+        VmConfig c = config("nokvm");
+        VmConfig forced = new VmConfig(c.qemu(), c.kernel(), null, "", c.fs0(), 64, c.hostPort(), 8123,
+                Accelerator.KVM, List.of(), "t", false);
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(forced, dir.resolve("work"), http,
+                Duration.ofSeconds(30), log::add));
+        assertTrue(e.getMessage().contains("kvm_buf_set_msrs"), e.getMessage());
+    }
+
+    @Test
     void missingKernelIsNamed() throws Exception {
         VmConfig c = config("serve");
         VmConfig bad = new VmConfig(c.qemu(), dir.resolve("nope"), null, "", c.fs0(), 64, c.hostPort(), 8123,
-                Accelerator.TCG, List.of(), null);
+                Accelerator.TCG, List.of(), null, false);
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(bad, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));
         assertTrue(e.getMessage().contains("unikernel.kernel"), e.getMessage());

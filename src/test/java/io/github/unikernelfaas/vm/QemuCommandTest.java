@@ -13,7 +13,7 @@ class QemuCommandTest {
     private static VmConfig config(Accelerator accel, Path initrd, List<String> extra) {
         return new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), Path.of("/k/kernel"), initrd,
                 "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", Path.of("/p/target/fs0"), 256,
-                40001, 8123, accel, extra, "unikernel-faas:demo");
+                40001, 8123, accel, extra, "unikernel-faas:demo", false);
     }
 
     private static String after(List<String> cmd, String flag, int nth) {
@@ -62,7 +62,7 @@ class QemuCommandTest {
     @Test
     void commasInPathsAreEscaped() {
         VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("/a,b/fs0"), 64, 1, 2,
-                Accelerator.TCG, List.of(), null);
+                Accelerator.TCG, List.of(), null, false);
         assertEquals("local,id=fs0,path=/a,,b/fs0,security_model=none,readonly=on",
                 after(QemuCommand.of(c), "-fsdev", 0));
         assertFalse(QemuCommand.of(c).contains("-append"), "an empty command line is not passed");
@@ -93,8 +93,8 @@ class QemuCommandTest {
     @Test
     void rejectsNonsenseSettings() {
         assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("f"), 8, 1,
-                2, Accelerator.TCG, List.of(), null));
+                2, Accelerator.TCG, List.of(), null, false));
         assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("f"), 64,
-                1, 70000, Accelerator.TCG, List.of(), null));
+                1, 70000, Accelerator.TCG, List.of(), null, false));
     }
 }
