@@ -22,6 +22,8 @@ def log = new File(basedir, 'build.log').text
 assert log.contains('PASS hello')
 assert log.contains('PASS anonymous')
 assert log.contains('Cases: 2, passed: 2, failed: 0')
+assert log =~ /Booted in [0-9.]+ s under (KVM|TCG)/
+assert !(log.contains('booting under TCG instead') && log.contains('under KVM')) : 'the summary names the accelerator that ran'
 
 def report = new File(gen, 'target/unikernel-reports/TEST-unikernel.my-fn.xml').text
 assert report.contains('tests="2"') && report.contains('failures="0"')

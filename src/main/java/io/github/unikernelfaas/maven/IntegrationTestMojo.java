@@ -61,8 +61,9 @@ public class IntegrationTestMojo extends AbstractVmMojo {
             }
             FunctionClient client = new FunctionClient(http, vm.hostPort(), invokeTimeout());
             List<CaseResult> outcomes = EventRunner.run(cases, client, vm.vm()::isAlive, getLog()::info);
-            run = new TestRun("unikernel." + project.getArtifactId(), config.accelerator().name(), vm.bootSeconds(),
-                    outcomes);
+            // The accelerator that ran: auto-detected KVM may have fallen back to TCG.
+            String accelerator = vm.vm().config().accelerator().name();
+            run = new TestRun("unikernel." + project.getArtifactId(), accelerator, vm.bootSeconds(), outcomes);
         }
         run.write(results);
         JUnitReport.write(run, reportsDirectory.toPath().resolve("TEST-unikernel." + project.getArtifactId() + ".xml"));

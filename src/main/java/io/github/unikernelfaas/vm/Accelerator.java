@@ -7,7 +7,7 @@ import java.util.List;
 /** How QEMU runs the guest: hardware virtualisation when the host offers it, else emulation. */
 public enum Accelerator {
     KVM("KVM", List.of("-enable-kvm", "-cpu", "host")),
-    TCG("TCG (software emulation, no usable /dev/kvm)", List.of("-accel", "tcg", "-cpu", "max"));
+    TCG("TCG, software emulation", List.of("-accel", "tcg", "-cpu", "max"));
 
     private final String description;
     private final List<String> qemuArgs;
