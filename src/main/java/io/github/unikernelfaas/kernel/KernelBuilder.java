@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.kernel;
 
+import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,7 +16,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Builds the kernel once per machine: it is the same for every function, so it is cached by a key
@@ -92,11 +92,11 @@ public final class KernelBuilder {
                     return result(entry, true, key);
                 }
                 Path work = r.cacheRoot().resolve(key + ".work");
-                deleteTree(work);
+                Trees.delete(work);
                 Path staged = build(r, work, log);
-                deleteTree(entry);
+                Trees.delete(entry);
                 Files.move(staged, entry, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(work);
+                Trees.delete(work);
                 return result(entry, false, key);
             }
         } catch (IOException e) {
@@ -160,14 +160,4 @@ public final class KernelBuilder {
         return new Result(entry.resolve(KERNEL), entry.resolve("config"), entry.resolve("build.log"), cached, key);
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,7 +33,7 @@ public final class Fs0Assembler {
                 throw new FunctionException(sourceDir.resolve(WRAPPER) + " would replace the unikernel-faas wrapper,"
                         + " which serves your handler: rename that module");
             }
-            deleteTree(fs0.app());
+            Trees.delete(fs0.app());
             Files.createDirectories(fs0.app());
             Files.createDirectories(fs0.sitePackages());
             Files.createDirectories(fs0.dev());
@@ -79,14 +80,4 @@ public final class Fs0Assembler {
         return name.startsWith(".") || name.equals("__pycache__") || name.endsWith(".pyc");
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -86,7 +87,7 @@ public final class Requirements {
             Consumer<String> log) {
         List<String> requirements = read(requirementsTxt);
         try {
-            Fs0Assembler.deleteTree(sitePackages);
+            Trees.delete(sitePackages);
             Files.createDirectories(sitePackages);
             if (requirements.isEmpty()) {
                 return new Outcome(0, false, List.of());
@@ -142,7 +143,7 @@ public final class Requirements {
             if (isComplete(entry)) {
                 return;
             }
-            Fs0Assembler.deleteTree(entry);
+            Trees.delete(entry);
             Path tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
             try {
                 checkPip(settings);
@@ -153,7 +154,7 @@ public final class Requirements {
                 Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
                 Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
             } finally {
-                Fs0Assembler.deleteTree(tmp);
+                Trees.delete(tmp);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.Trees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +102,7 @@ public final class Stdlib {
         try (var children = Files.list(lib)) {
             for (Path p : children.toList()) {
                 if (!p.equals(fs0.app()) && !p.equals(fs0.sitePackages())) {
-                    Fs0Assembler.deleteTree(p);
+                    Trees.delete(p);
                 }
             }
         }

@@ -1,0 +1,34 @@
+package io.github.unikernelfaas.image;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * What goes into the image.
+ *
+ * @param name            e.g. registry.example.com/team/my-fn
+ * @param tag             e.g. 1.0
+ * @param unikraftVersion the kernel's Unikraft version (config os.version, org.unikraft.kernel.version)
+ */
+public record ImageSpec(Path kernel, Path fs0, String name, String tag, String unikraftVersion) {
+    /** kraftkit's platform name for a QEMU/KVM kernel, and its architecture. */
+    public static final String OS = "kvm";
+    public static final String ARCHITECTURE = "x86_64";
+    /** The kraftkit image format these images follow (v0.6.x: one manifest, kernel at a well-known path). */
+    public static final String KRAFTKIT_VERSION = "0.6.1";
+
+    /** Splits "name:tag" (the tag defaults to latest); names are lower-cased as registries require. */
+    public static ImageSpec of(Path kernel, Path fs0, String reference, String unikraftVersion) {
+        String ref = reference.toLowerCase(Locale.ROOT);
+        int slash = ref.lastIndexOf('/');
+        int colon = ref.lastIndexOf(':');
+        if (colon > slash) {
+            return new ImageSpec(kernel, fs0, ref.substring(0, colon), ref.substring(colon + 1), unikraftVersion);
+        }
+        return new ImageSpec(kernel, fs0, ref, "latest", unikraftVersion);
+    }
+
+    public String reference() {
+        return name + ":" + tag;
+    }
+}

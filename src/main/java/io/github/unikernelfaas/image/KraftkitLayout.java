@@ -1,0 +1,109 @@
+package io.github.unikernelfaas.image;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.json.JsonTemplateMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns jib's OCI layout into a kraftkit-compatible one. The smallest step that closes jib's
+ * gap (issue #4402, no manifest annotations; no os.version): the layer blobs stay as jib wrote
+ * them; the config gains os.version, the manifest its annotations, and the index points at the
+ * new manifest, with every digest and size recomputed.
+ */
+final class KraftkitLayout {
+    static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KraftkitLayout() {
+    }
+
+    /** Rewrites the layout in {@code dir}; returns the new manifest digest. */
+    static String rewrite(Path dir, ImageSpec spec) throws IOException {
+        ObjectNode index = (ObjectNode) JSON.readTree(dir.resolve("index.json").toFile());
+        String oldManifestDigest = index.withArray("manifests").get(0).get("digest").asText();
+        Path oldManifest = blob(dir, oldManifestDigest);
+        AnnotatedOciManifest manifest = JsonTemplateMapper.readJson(Files.readAllBytes(oldManifest),
+                AnnotatedOciManifest.class);
+        Path oldConfig = blob(dir, manifest.getContainerConfiguration().getDigest().toString());
+
+        ObjectNode config = (ObjectNode) JSON.readTree(oldConfig.toFile());
+        config.put("architecture", ImageSpec.ARCHITECTURE);
+        config.put("os", ImageSpec.OS);
+        config.put("os.version", spec.unikraftVersion());
+        byte[] configBytes = JSON.writeValueAsBytes(config);
+        String configDigest = store(dir, configBytes);
+        try {
+            manifest.setContainerConfiguration(configBytes.length, DescriptorDigest.fromDigest(configDigest));
+        } catch (java.security.DigestException e) {
+            throw new IOException(e);
+        }
+        manifest.setAnnotations(annotations(spec));
+
+        byte[] manifestBytes = JsonTemplateMapper.toByteArray(manifest);
+        String manifestDigest = store(dir, manifestBytes);
+        if (!configDigest.equals(digestOf(Files.readAllBytes(oldConfig)))) {
+            Files.delete(oldConfig);
+        }
+        if (!manifestDigest.equals(oldManifestDigest)) {
+            Files.delete(oldManifest);
+        }
+
+        ObjectNode descriptor = JSON.createObjectNode();
+        descriptor.put("mediaType", MANIFEST_TYPE);
+        descriptor.put("digest", manifestDigest);
+        descriptor.put("size", manifestBytes.length);
+        ObjectNode descriptorAnnotations = descriptor.putObject("annotations");
+        // Newer kraftkit skips index entries without sh.kraftkit.version; ref.name is the OCI tag.
+        descriptorAnnotations.put("org.opencontainers.image.ref.name", spec.tag());
+        descriptorAnnotations.put("org.unikraft.image.name", spec.name());
+        descriptorAnnotations.put("sh.kraftkit.version", ImageSpec.KRAFTKIT_VERSION);
+        ObjectNode platform = descriptor.putObject("platform");
+        platform.put("architecture", ImageSpec.ARCHITECTURE);
+        platform.put("os", ImageSpec.OS);
+        ObjectNode newIndex = JSON.createObjectNode();
+        newIndex.put("schemaVersion", 2);
+        newIndex.put("mediaType", "application/vnd.oci.image.index.v1+json");
+        ArrayNode manifests = newIndex.putArray("manifests");
+        manifests.add(descriptor);
+        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(newIndex));
+        return manifestDigest;
+    }
+
+    static Map<String, String> annotations(ImageSpec spec) {
+        Map<String, String> a = new TreeMap<>();
+        a.put("org.unikraft.kernel.version", spec.unikraftVersion());
+        a.put("org.unikraft.image.name", spec.name());
+        a.put("org.unikraft.image.version", spec.tag());
+        a.put("sh.kraftkit.version", ImageSpec.KRAFTKIT_VERSION);
+        a.put("org.opencontainers.image.ref.name", spec.reference());
+        return a;
+    }
+
+    static Path blob(Path dir, String digest) {
+        return dir.resolve("blobs").resolve("sha256").resolve(digest.substring("sha256:".length()));
+    }
+
+    private static String store(Path dir, byte[] bytes) throws IOException {
+        String digest = digestOf(bytes);
+        Files.write(blob(dir, digest), bytes);
+        return digest;
+    }
+
+    static String digestOf(byte[] bytes) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

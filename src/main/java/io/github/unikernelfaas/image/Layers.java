@@ -1,0 +1,83 @@
+package io.github.unikernelfaas.image;
+
+import io.github.unikernelfaas.host.Trees;
+import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
+import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.api.buildplan.FileEntry;
+import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The image's layers, least to most often changed: kernel, standard library, dependencies, app.
+ * Changing only function.py changes only the last one.
+ */
+public final class Layers {
+    public static final String KERNEL_PATH = "/unikraft/bin/kernel";
+    public static final String FS0_PATH = "/unikraft/fs0";
+    /** jib's default for reproducible layers: one second after the epoch. */
+    static final Instant MTIME = Instant.ofEpochSecond(1);
+    static final String APP = "lib/python3.7/app";
+    static final String SITE = "lib/python3.7/site-packages";
+
+    private Layers() {
+    }
+
+    public static List<FileEntriesLayer> of(ImageSpec spec) {
+        List<FileEntriesLayer> layers = new ArrayList<>();
+        layers.add(FileEntriesLayer.builder().setName("kernel")
+                .addEntry(new FileEntry(spec.kernel(), AbsoluteUnixPath.get(KERNEL_PATH), FilePermissions.fromOctalString(
+                        "644"), MTIME))
+                .build());
+        Path fs0 = spec.fs0();
+        layers.add(fs0Layer("stdlib", fs0, rel -> !under(rel, APP) && !under(rel, SITE) && !isAppDir(rel)));
+        layers.add(fs0Layer("dependencies", fs0, rel -> under(rel, SITE)));
+        layers.add(fs0Layer("app", fs0, rel -> under(rel, APP) || isAppDir(rel)));
+        return layers;
+    }
+
+    /** dev/ and tmp/ are empty mount points that belong with the app: they exist in every fs0. */
+    private static boolean isAppDir(String rel) {
+        return rel.equals("dev") || rel.equals("tmp");
+    }
+
+    private static boolean under(String rel, String dir) {
+        return rel.equals(dir) || rel.startsWith(dir + "/");
+    }
+
+    private static FileEntriesLayer fs0Layer(String name, Path fs0, Predicate<String> include) {
+        FileEntriesLayer.Builder b = FileEntriesLayer.builder().setName(name);
+        try (Stream<Path> walk = Files.walk(fs0)) {
+            for (Path p : walk.sorted().toList()) {
+                String rel = fs0.relativize(p).toString().replace('\\', '/');
+                if (rel.isEmpty() || !include.test(rel)) {
+                    continue;
+                }
+                boolean dir = Files.isDirectory(p);
+                // Directories only where they are needed empty or as a layer's own root.
+                if (dir && !isEmptyDir(p) && !rel.equals(APP) && !rel.equals(SITE)) {
+                    continue;
+                }
+                b.addEntry(new FileEntry(p, AbsoluteUnixPath.get(FS0_PATH + "/" + rel),
+                        FilePermissions.fromOctalString(dir ? "755" : "644"), MTIME));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read fs0 " + fs0, e);
+        }
+        return b.build();
+    }
+
+    private static boolean isEmptyDir(Path p) throws IOException {
+        try (Stream<Path> s = Files.list(p)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+}
