@@ -1,362 +1,416 @@
-"""unikernel-faas wrapper: serves the user's handler(event) over HTTP/1.1 inside the unikernel.
+"""unikernel-faas wrapper: serves the user's `handler` over HTTP inside the VM.
 
-Ours, never edited by users; runs on CPython 3.7 (the Unikraft build) and newer. Started as
-`python -m app.wrapper --port 8123` on Unikraft (a script path would be taken for a terminal on
-9pfs) or `python3 /.../app/wrapper.py` elsewhere. It finds function.py beside itself and the
-dependencies in ../site-packages.
-
-Contract: GET /health (or /_/health) answers 200; any other request calls handler(event), or
-handler(event, context) when the handler takes two arguments. event is the JSON-decoded body, the
-raw text when it is not JSON, None when empty. A str/bytes result is sent as text, anything else
-as JSON. Errors: 400 malformed request, 413 body over --max-body, 500 handler exception (traceback
-on the console). The server keeps serving after every error.
+Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
+<root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
+Start with `python -m app.wrapper [--port 8123] [--host 0.0.0.0] [--max-body 6291456]`
+(`python .../app/wrapper.py` works too, but not on Unikraft 0.13, which takes a 9p file for a terminal).
+Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
 """
+import argparse
+import http
+import inspect
 import json
 import os
+import re
+import selectors
+import site
 import socket
-import socketserver
 import sys
-import threading
 import time
+import traceback
 from urllib.parse import parse_qsl, urlsplit
 
-DEFAULT_PORT = 8123
-DEFAULT_MAX_BODY = 6 * 1024 * 1024
-# Idle keep-alive connections are closed so they do not pin a thread (or, serving inline, the server).
-IDLE_TIMEOUT = 5.0
-REQUEST_TIMEOUT = 30.0
-MAX_LINE = 8192
+IDLE_TIMEOUT = 5.0   # an idle keep-alive connection is closed after this
+READ_TIMEOUT = 30.0  # per socket read or write while a request is in flight
+LINGER_SECONDS = 2.0
+MAX_LINE = 65536
 MAX_HEADERS = 100
-REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    413: "Payload Too Large",
-    500: "Internal Server Error",
-}
+HEALTH_PATHS = ("/health", "/_/health")
+JSON_TYPE = "application/json"
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+REQUEST_LINE = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\x00-\x20\x7f]+) HTTP/1\.([0-9])")
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+
+
+class StartupError(Exception):
+    pass
 
 
 class HttpError(Exception):
+    """A request we answer with an error and then close the connection."""
+
     def __init__(self, status, message):
         Exception.__init__(self, message)
         self.status = status
-        self.message = message
 
 
-def log(line):
-    sys.stdout.write("ukfaas: %s\n" % line)
-    sys.stdout.flush()
+def error_json(message, exc_type=None):
+    error = {"error": message}
+    if exc_type is not None:
+        error["type"] = exc_type
+    return json.dumps(error).encode("utf-8")
 
 
-def load_handler(app_dir):
-    """Imports function.handler with the app dir and site-packages on sys.path."""
-    site = os.path.join(os.path.dirname(app_dir), "site-packages")
-    if os.path.isdir(site) and site not in sys.path:
-        sys.path.insert(0, site)
-    if app_dir not in sys.path:
-        sys.path.insert(0, app_dir)
-    import function  # noqa: E402 - the user's module, found through sys.path
+def describe(exc):
+    message = str(exc)
+    name = type(exc).__name__
+    return name + ": " + message if message else name
 
+
+def invoke(handler, wants_context, body, context):
+    """Calls the handler with the request body as event; returns (status, body, content type)."""
+    event = None
+    if body:
+        event = body.decode("utf-8", "replace")
+        try:
+            event = json.loads(event)
+        except (ValueError, RecursionError):
+            pass  # not JSON: the handler gets the text
+    try:
+        result = handler(event, context) if wants_context else handler(event)
+    except (Exception, SystemExit) as e:  # SystemExit too: a handler must not stop the server
+        traceback.print_exc()
+        return 500, error_json(describe(e), type(e).__name__), JSON_TYPE
+    if isinstance(result, str):
+        return 200, result.encode("utf-8", "replace"), TEXT_TYPE
+    if isinstance(result, (bytes, bytearray)):
+        return 200, bytes(result), TEXT_TYPE
+    try:
+        return 200, json.dumps(result).encode("utf-8"), JSON_TYPE
+    except Exception as e:
+        message = "the handler's result is not JSON-serialisable: " + describe(e)
+        print("ukfaas: " + message, file=sys.stderr)
+        return 500, error_json(message, type(e).__name__), JSON_TYPE
+
+
+def log(method, path, status, start):
+    print("ukfaas: %s %s -> %d in %.1f ms" % (method, path, status, (time.perf_counter() - start) * 1000),
+          flush=True)
+
+
+class App(object):
+    def __init__(self, handler, wants_context, max_body):
+        self.handler = handler
+        self.wants_context = wants_context
+        self.max_body = max_body
+
+
+class Connection(object):
+    """One client connection. It reads through its own buffer, so the loop can see a pipelined
+    request waiting there."""
+
+    def __init__(self, sock, app):
+        self.sock, self.app = sock, app
+        self.buf = bytearray()
+        self.last_active = time.monotonic()
+        try:
+            # Each response is one write, so Nagle's algorithm could only delay it.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        sock.settimeout(READ_TIMEOUT)
+
+    def recv_more(self):
+        data = self.sock.recv(65536)
+        self.buf += data
+        return bool(data)
+
+    def readline(self, limit=MAX_LINE + 1):
+        """Up to and with the next newline, at most limit bytes; shorter at end of stream."""
+        searched = 0
+        while True:
+            end = self.buf.find(b"\n", searched, limit)
+            if end >= 0:
+                end += 1
+                break
+            searched = len(self.buf)
+            if searched >= limit or not self.recv_more():
+                end = min(searched, limit)
+                break
+        line = bytes(self.buf[:end])
+        del self.buf[:end]
+        return line
+
+    def read(self, size):
+        while len(self.buf) < size and self.recv_more():
+            pass
+        data = bytes(self.buf[:size])
+        del self.buf[:size]
+        return data
+
+    def serve(self):
+        """Serves the requests that have arrived; returns False when the connection is done."""
+        try:
+            while self.handle_one():
+                self.last_active = time.monotonic()
+                if not self.buf:
+                    return True
+        except OSError:
+            pass  # read timeout, reset, or gone: nobody is left to answer
+        except Exception:
+            traceback.print_exc()  # a bug of ours: drop this connection, keep serving the others
+        return False
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        self.sock.close()
+
+    def handle_one(self):
+        """Serves one request; returns whether to keep the connection open."""
+        line = self.readline()
+        if not line:
+            return False
+        if not line.strip():
+            return True  # RFC 9112 2.2: ignore empty lines before a request line
+        start = time.perf_counter()
+        self.method, path = "-", "-"
+        try:
+            keep_alive, body = self.read_request(line)
+            path, _, query = self.target.partition("?")
+            if "://" in path and not path.startswith("/"):  # absolute-form target
+                path = urlsplit(path).path or "/"
+        except HttpError as e:
+            self.send(e.status, error_json(str(e)), JSON_TYPE, False)
+            log(self.method, path, e.status, start)
+            self.linger()
+            return False
+        if self.method == "GET" and path in HEALTH_PATHS:
+            self.send(200, b'{"status":"ok"}', JSON_TYPE, keep_alive)
+            return keep_alive
+        context = {
+            "method": self.method,
+            "path": path,
+            "query": dict(parse_qsl(query, keep_blank_values=True)),
+            "headers": self.headers,
+        }
+        status, payload, content_type = invoke(self.app.handler, self.app.wants_context, body, context)
+        self.send(status, payload, content_type, keep_alive)
+        log(self.method, path, status, start)
+        return keep_alive
+
+    def read_request(self, line):
+        """Parses the rest of a request; returns (keep_alive, body) or raises HttpError."""
+        match = REQUEST_LINE.fullmatch(line.rstrip(b"\r\n"))
+        if len(line) > MAX_LINE or not match:
+            raise HttpError(400, "malformed request line")
+        self.method = match.group(1).decode("ascii")
+        self.target = match.group(2).decode("utf-8", "replace")
+        self.http10 = match.group(3) == b"0"
+        self.headers = self.read_headers()
+        tokens = [t.strip() for t in self.headers.get("connection", "").lower().split(",")]
+        keep_alive = "keep-alive" in tokens if self.http10 else "close" not in tokens
+        return keep_alive, self.read_body()
+
+    def read_headers(self):
+        headers = {}
+        for _ in range(MAX_HEADERS + 1):
+            line = self.readline()
+            if len(line) > MAX_LINE:
+                raise HttpError(400, "header line too long")
+            if line in (b"\r\n", b"\n"):
+                return headers
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon or not TOKEN.fullmatch(name):  # also end of stream and obsolete line folding
+                raise HttpError(400, "malformed header line")
+            name, value = name.lower(), value.strip(" \t\r\n")
+            headers[name] = headers[name] + ", " + value if name in headers else value
+        raise HttpError(400, "more than %d header lines" % MAX_HEADERS)
+
+    def read_body(self):
+        max_body = self.app.max_body
+        length = self.headers.get("content-length")
+        coding = self.headers.get("transfer-encoding")
+        if coding is not None:
+            if length is not None:
+                raise HttpError(400, "both Content-Length and Transfer-Encoding")  # request smuggling
+            if coding.lower() != "chunked":
+                raise HttpError(501, "unsupported Transfer-Encoding: " + coding)
+            self.send_continue()
+            return self.read_chunked(max_body)
+        if length is None:
+            return b""
+        if not CONTENT_LENGTH.fullmatch(length):
+            raise HttpError(400, "bad Content-Length: " + length)
+        length = int(length)
+        if length > max_body:
+            raise HttpError(413, "request body of %d bytes is over the limit of %d bytes" % (length, max_body))
+        if not length:
+            return b""
+        self.send_continue()
+        body = self.read(length)
+        if len(body) < length:
+            raise HttpError(400, "request body ended after %d of %d bytes" % (len(body), length))
+        return body
+
+    def read_chunked(self, max_body):
+        chunks, total = [], 0
+        while True:
+            line = self.readline()
+            size = CHUNK_SIZE.fullmatch(line.split(b";", 1)[0].strip())  # chunk extensions are ignored
+            if len(line) > MAX_LINE or not line.endswith(b"\n") or not size:
+                raise HttpError(400, "broken chunked encoding")
+            size = int(size.group(), 16)
+            if not size:
+                break
+            total += size
+            if total > max_body:
+                raise HttpError(413, "request body is over the limit of %d bytes" % max_body)
+            chunk = self.read(size)
+            if len(chunk) < size or self.readline(2) not in (b"\r\n", b"\n"):
+                raise HttpError(400, "broken chunked encoding")
+            chunks.append(chunk)
+        self.read_headers()  # trailer fields, ignored
+        return b"".join(chunks)
+
+    def send_continue(self):
+        # curl and others wait up to 1 s for this before they send a body.
+        if not self.http10 and self.headers.get("expect", "").lower() == "100-continue":
+            self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def send(self, status, body, content_type, keep_alive):
+        head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: %s\r\n\r\n" % (
+            status, http.HTTPStatus(status).phrase, content_type, len(body),
+            "keep-alive" if keep_alive else "close")
+        if self.method == "HEAD":
+            body = b""
+        # One write: headers and body written apart make a keep-alive client wait for a delayed ACK.
+        self.sock.sendall(head.encode("latin-1") + body)
+
+    def linger(self):
+        """Reads what the client still sends before we close, so that the close does not reset
+        the connection (and discard our error response) before the client has read it."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.settimeout(0.5)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while time.monotonic() < deadline and self.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+def listen(host, port):
+    # A plain bind, as socketserver.TCPServer does: http.server's server_bind also calls
+    # socket.getfqdn(), which waits on DNS that never answers in the guest.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(64)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(listener, app):
+    """One thread (the unikernel's threads are unproven) waits on the listener and on every open
+    connection at once, so an idle keep-alive client never holds up the others."""
+    selector = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.SelectSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    while True:
+        ready = selector.select(1.0)
+        now, readable = time.monotonic(), set(key.fileobj for key, _ in ready)
+        for key in list(selector.get_map().values()):
+            if key.data and key.fileobj not in readable and now - key.data.last_active > IDLE_TIMEOUT:
+                selector.unregister(key.fileobj)
+                key.data.close()
+        for key, _ in ready:
+            if key.fileobj is listener:
+                try:
+                    sock = listener.accept()[0]
+                except OSError:
+                    continue
+                selector.register(sock, selectors.EVENT_READ, Connection(sock, app))
+            elif not key.data.serve():
+                selector.unregister(key.fileobj)
+                key.data.close()
+
+
+def takes_context(handler):
+    """True when handler takes (event, context), or *args; False when it takes (event)."""
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):
+        return False  # no signature to inspect (some builtins): the one-argument form
+    for args in ((None, None), (None,)):
+        try:
+            signature.bind(*args)
+            return len(args) == 2
+        except TypeError:
+            pass
+    raise StartupError("handler%s must take (event) or (event, context)" % signature)
+
+
+def load_handler():
+    """Puts the app directory and site-packages in front of sys.path and returns function.handler."""
+    app_dir = os.path.dirname(os.path.abspath(__file__))
+    site_dir = os.path.join(os.path.dirname(app_dir), "site-packages")
+    if os.path.isdir(site_dir):
+        sys.path.insert(0, site_dir)
+        site.addsitedir(site_dir)  # already on sys.path, so this only runs its .pth files
+    sys.path.insert(0, app_dir)
+    try:
+        import function
+    except Exception:
+        traceback.print_exc()
+        raise StartupError("cannot import function.py from " + app_dir)
     handler = getattr(function, "handler", None)
-    if handler is None or not callable(handler):
-        raise SystemExit("ukfaas: %s defines no callable `handler`: add `def handler(event):`"
-                         % getattr(function, "__file__", "function.py"))
+    if not callable(handler):
+        raise StartupError("function.py defines no callable `handler`: add `def handler(event):`")
     return handler
 
 
-def wants_context(handler):
-    """True when handler takes (event, context). Reads the code object: inspect is slow to import."""
-    target, skip = handler, 0
-    if hasattr(target, "__func__"):  # bound method: self is already bound
-        target, skip = target.__func__, 1
-    code = getattr(target, "__code__", None)
-    if code is None and hasattr(handler, "__call__"):  # callable object
-        call = handler.__call__
-        target = getattr(call, "__func__", call)
-        code, skip = getattr(target, "__code__", None), 1
-    if code is None:
-        return False
-    if code.co_flags & 0x04:  # *args
-        return True
-    return code.co_argcount - skip >= 2
+def port_number(text):
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("port out of range: %d" % port)
+    return port
 
 
-def decode_event(body):
-    if not body:
-        return None
+def byte_count(text):
+    count = int(text)
+    if count < 0:
+        raise argparse.ArgumentTypeError("negative size: %d" % count)
+    return count
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="app.wrapper", description="Serves function.handler over HTTP.")
+    parser.add_argument("--port", type=port_number, default=os.environ.get("UKFAAS_PORT", "8123"))
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--max-body", type=byte_count, default=6291456)
+    args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)  # the handler's prints reach the console at once
+        except AttributeError:
+            pass
     try:
-        return json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return body.decode("utf-8", "replace")
-
-
-def encode_result(result):
-    """Returns (content type, body bytes); raises TypeError/ValueError if not serialisable."""
-    if isinstance(result, str):
-        return "text/plain; charset=utf-8", result.encode("utf-8")
-    if isinstance(result, (bytes, bytearray)):
-        return "text/plain; charset=utf-8", bytes(result)
-    return "application/json", json.dumps(result).encode("utf-8")
-
-
-def error_body(exc):
-    name = type(exc).__name__
-    return json.dumps({"error": "%s: %s" % (name, exc), "type": name}).encode("utf-8")
-
-
-def response_bytes(status, content_type, body, keep_alive):
-    # Headers and body go out in one write: written apart, a keep-alive client waits ~40 ms
-    # per request on delayed ACKs.
-    head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: %s\r\n\r\n" % (
-        status, REASONS.get(status, "Error"), content_type, len(body),
-        "keep-alive" if keep_alive else "close")
-    return head.encode("latin-1") + body
-
-
-def read_line(rfile):
-    line = rfile.readline(MAX_LINE + 1)
-    if len(line) > MAX_LINE:
-        raise HttpError(400, "line too long")
-    return line
-
-
-def read_request(rfile, max_body):
-    """Returns (method, target, version, headers, body), or None when the client closed."""
-    line = read_line(rfile)
-    if not line:
-        return None
-    if line in (b"\r\n", b"\n"):  # tolerate a stray CRLF between requests
-        line = read_line(rfile)
-        if not line:
-            return None
-    parts = line.decode("latin-1").rstrip("\r\n").split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[0].isalpha():
-        raise HttpError(400, "malformed request line")
-    method, target, version = parts
-    headers = {}
-    for _ in range(MAX_HEADERS + 1):
-        line = read_line(rfile)
-        if line in (b"\r\n", b"\n", b""):
-            break
-        name, sep, value = line.decode("latin-1").partition(":")
-        if not sep or not name or name != name.strip():
-            raise HttpError(400, "malformed header")
-        name = name.lower()
-        value = value.strip()
-        headers[name] = headers[name] + ", " + value if name in headers else value
-    else:
-        raise HttpError(400, "too many headers")
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = read_chunked(rfile, max_body)
-    else:
-        body = read_sized(rfile, headers.get("content-length"), max_body)
-    return method, target, version, headers, body
-
-
-def read_sized(rfile, length, max_body):
-    if length is None:
-        return b""
-    try:
-        n = int(length)
-    except ValueError:
-        raise HttpError(400, "invalid Content-Length")
-    if n < 0:
-        raise HttpError(400, "invalid Content-Length")
-    if n > max_body:
-        raise HttpError(413, "body of %d bytes is over the limit of %d" % (n, max_body))
-    body = rfile.read(n)
-    if len(body) != n:
-        raise HttpError(400, "body shorter than Content-Length")
-    return body
-
-
-def read_chunked(rfile, max_body):
-    chunks, total = [], 0
-    while True:
-        size_line = read_line(rfile).split(b";")[0].strip()
-        try:
-            size = int(size_line, 16)
-        except ValueError:
-            raise HttpError(400, "malformed chunk size")
-        if size < 0:
-            raise HttpError(400, "malformed chunk size")
-        if size == 0:
-            while read_line(rfile) not in (b"\r\n", b"\n", b""):  # trailers
-                pass
-            return b"".join(chunks)
-        total += size
-        if total > max_body:
-            raise HttpError(413, "chunked body over the limit of %d" % max_body)
-        data = rfile.read(size)
-        if len(data) != size or read_line(rfile) not in (b"\r\n", b"\n"):
-            raise HttpError(400, "truncated chunk")
-        chunks.append(data)
-
-
-class Function(object):
-    """Calls the handler for one request and turns the outcome into a response."""
-
-    def __init__(self, handler):
-        self.handler = handler
-        self.with_context = wants_context(handler)
-        # Connections are concurrent, calls are not: like one function instance, one event at a time.
-        self.lock = threading.Lock()
-
-    def respond(self, method, target, headers, body):
-        url = urlsplit(target)
-        if method == "GET" and url.path in ("/health", "/_/health"):
-            return 200, "application/json", b'{"status":"ok"}'
-        event = decode_event(body)
-        with self.lock:
-            return self.call(method, url, headers, event)
-
-    def call(self, method, url, headers, event):
-        try:
-            if self.with_context:
-                context = {
-                    "method": method,
-                    "path": url.path,
-                    "query": dict(parse_qsl(url.query, keep_blank_values=True)),
-                    "headers": dict(headers),
-                }
-                result = self.handler(event, context)
-            else:
-                result = self.handler(event)
-            content_type, payload = encode_result(result)
-            return 200, content_type, payload
-        except Exception as exc:  # the handler's failure is the caller's answer, not ours
-            import traceback
-
-            traceback.print_exc()
-            sys.stderr.flush()
-            return 500, "application/json", error_body(exc)
-
-
-class Connection(socketserver.BaseRequestHandler):
-    """One client connection: requests are served in turn until it closes or goes idle."""
-
-    def handle(self):
-        sock = self.request
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        rfile = sock.makefile("rb")
-        try:
-            while self.serve_one(sock, rfile):
-                pass
-        except (socket.timeout, ConnectionError, OSError):
-            pass  # idle or gone: close quietly
-        finally:
-            rfile.close()
-
-    def serve_one(self, sock, rfile):
-        server = self.server
-        sock.settimeout(IDLE_TIMEOUT)
-        started = None
-        try:
-            request = read_request(_Timed(rfile, sock), server.max_body)
-            if request is None:
-                return False
-            started = time.time()
-            method, target, version, headers, body = request
-        except HttpError as e:
-            sock.sendall(response_bytes(e.status, "application/json",
-                                        json.dumps({"error": e.message}).encode("utf-8"), False))
-            log("rejected request -> %d (%s)" % (e.status, e.message))
-            return False
-        connection = headers.get("connection", "").lower()
-        keep_alive = "close" not in connection and (version == "HTTP/1.1" or "keep-alive" in connection)
-        status, content_type, payload = server.function.respond(method, target, headers, body)
-        sock.sendall(response_bytes(status, content_type, payload, keep_alive))
-        if not target.endswith("/health"):
-            log("%s %s -> %d in %.1f ms" % (method, target, status, (time.time() - started) * 1000.0))
-        return keep_alive
-
-
-class _Timed(object):
-    """Reads with the idle timeout until a request starts, then with the request timeout."""
-
-    def __init__(self, rfile, sock):
-        self.rfile, self.sock, self.started = rfile, sock, False
-
-    def readline(self, limit):
-        line = self.rfile.readline(limit)
-        self._start()
-        return line
-
-    def read(self, n):
-        return self.rfile.read(n)
-
-    def _start(self):
-        if not self.started:
-            self.started = True
-            self.sock.settimeout(REQUEST_TIMEOUT)
-
-
-class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    # TCPServer.server_bind, not http.server's: that one calls socket.getfqdn(), which waits on a
-    # DNS server the guest does not have.
-    allow_reuse_address = True
-    daemon_threads = True
-    block_on_close = False
-    inline = False
-
-    def process_request(self, request, client_address):
-        # A guest that cannot start threads still serves, one connection at a time.
-        if not self.inline:
-            try:
-                return socketserver.ThreadingMixIn.process_request(self, request, client_address)
-            except RuntimeError as e:
-                self.inline = True
-                log("cannot start threads (%s): serving connections one at a time" % e)
-        socketserver.TCPServer.process_request(self, request, client_address)
-
-    def __init__(self, address, function, max_body):
-        self.function = function
-        self.max_body = max_body
-        socketserver.TCPServer.__init__(self, address, Connection)
-
-    def handle_error(self, request, client_address):
-        import traceback
-
-        traceback.print_exc()
-
-
-def parse_args(argv):
-    opts = {"port": int(os.environ.get("UKFAAS_PORT") or DEFAULT_PORT), "host": "0.0.0.0",
-            "max_body": DEFAULT_MAX_BODY}
-    names = {"--port": "port", "--host": "host", "--max-body": "max_body"}
-    i = 0
-    while i < len(argv):
-        key = names.get(argv[i])
-        if key is None or i + 1 >= len(argv):
-            raise SystemExit("ukfaas: usage: wrapper [--port N] [--host H] [--max-body BYTES], not %r" % argv[i:])
-        opts[key] = argv[i + 1] if key == "host" else int(argv[i + 1])
-        i += 2
-    return opts
-
-
-def main(argv):
-    opts = parse_args(argv)
-    app_dir = os.path.dirname(os.path.abspath(__file__))
-    try:
-        handler = load_handler(app_dir)
-    except SystemExit:
-        raise
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        sys.stderr.write("ukfaas: could not import function.py from %s\n" % app_dir)
-        sys.stderr.flush()
+        handler = load_handler()
+        app = App(handler, takes_context(handler), args.max_body)
+        listener = listen(args.host, args.port)
+    except StartupError as e:
+        print("ukfaas: " + str(e), file=sys.stderr, flush=True)
         return 1
-    server = Server((opts["host"], opts["port"]), Function(handler), opts["max_body"])
-    log("listening on %s:%d" % (opts["host"], opts["port"]))
+    except (OSError, OverflowError) as e:
+        print("ukfaas: cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr, flush=True)
+        return 1
+    print("ukfaas: listening on %s:%d" % (args.host, listener.getsockname()[1]), flush=True)
     try:
-        server.serve_forever()
+        serve(listener, app)
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        listener.close()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
