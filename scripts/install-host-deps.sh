@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and boot-testing a function needs on a Debian/Ubuntu machine:
 # QEMU (to boot kernels), python3 (function checks, the CI test guest's interpreter),
-# busybox-static (the CI test kernel's initramfs).
+# busybox-static (the CI test kernel's initramfs); skopeo, umoci, docker-registry and apache2-utils
+# (the image tests read and push images as an independent client would).
 set -euo pipefail
 
-packages=(qemu-system-x86 busybox-static python3 python3-pip cpio)
+packages=(qemu-system-x86 busybox-static python3 python3-pip cpio skopeo umoci docker-registry apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

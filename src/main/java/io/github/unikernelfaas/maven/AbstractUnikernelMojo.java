@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.host.HostToolException;
+import io.github.unikernelfaas.image.ImageException;
 import io.github.unikernelfaas.invoke.InvalidEventException;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
@@ -26,12 +27,26 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.fs0", defaultValue = "${project.build.directory}/unikernel/fs0")
     protected File fs0;
 
+    /** The kernel image (a prebuilt Unikraft kernel, or the CI test kernel). */
+    @Parameter(property = "unikernel.kernel")
+    protected File kernel;
+
     /** Where logs, pidfile and results go. */
     @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
     protected File workDirectory;
 
     protected Path workDir() {
         return workDirectory.toPath();
+    }
+
+    /** The kernel to boot or package. */
+    protected Path kernel() {
+        if (kernel == null) {
+            throw new VmException("No kernel: set unikernel.kernel (in the POM or with -Dunikernel.kernel=...) to a"
+                    + " prebuilt kernel image. Building the Unikraft kernel from sources is not wired into the"
+                    + " lifecycle yet.");
+        }
+        return kernel.toPath();
     }
 
     @Override
@@ -42,7 +57,8 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         }
         try {
             run();
-        } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException e) {
+        } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
+                | ImageException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);

@@ -17,10 +17,6 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     static final String DEFAULT_KERNEL_ARGS = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
             + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + VmConfig.GUEST_PORT_TOKEN;
 
-    /** The kernel image to boot (a prebuilt Unikraft kernel, or the CI test kernel). */
-    @Parameter(property = "unikernel.kernel")
-    protected File kernel;
-
     /** Optional initial ramdisk booted with the kernel. */
     @Parameter(property = "unikernel.initrd")
     protected File initrd;
@@ -61,13 +57,9 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     protected int invokeTimeout;
 
     protected VmConfig vmConfig(int hostPort) {
-        if (kernel == null) {
-            throw new VmException("No kernel to boot: set unikernel.kernel (in the POM or with -Dunikernel.kernel=...)"
-                    + " to a prebuilt kernel image. Building the Unikraft kernel from sources is not available in"
-                    + " this version of the plugin.");
-        }
+        Path kernel = kernel();
         Accelerator accelerator = Accelerator.choose(accel, Path.of("/dev/kvm"));
-        return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel.toPath(),
+        return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel,
                 initrd == null ? null : initrd.toPath(), kernelArgs, fs0.toPath(), memory, hostPort, guestPort,
                 accelerator, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId(),
                 accelerator == Accelerator.KVM && !"kvm".equalsIgnoreCase(accel.trim()));

@@ -1,0 +1,41 @@
+package io.github.unikernelfaas.maven;
+
+import io.github.unikernelfaas.image.ImageBuilder;
+import io.github.unikernelfaas.image.ImageSpec;
+import java.io.File;
+import java.nio.file.Path;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Packages the kernel and fs0 as a kraftkit-compatible OCI image layout tar, the project's artifact
+ * ({@code mvn install} puts it in the local repository).
+ */
+@Mojo(name = "package", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
+public class PackageMojo extends AbstractUnikernelMojo {
+    /** The image reference: [registry/]name[:tag]. */
+    @Parameter(property = "unikernel.image", defaultValue = "${project.artifactId}:${project.version}")
+    private String image;
+
+    /** The Unikraft version of the kernel (config os.version, annotation org.unikraft.kernel.version). */
+    @Parameter(property = "unikernel.unikraftVersion", defaultValue = "0.13.1~85b83a74")
+    private String unikraftVersion;
+
+    /** The OCI image layout tar. */
+    @Parameter(property = "unikernel.imageTar",
+            defaultValue = "${project.build.directory}/${project.build.finalName}.oci.tar")
+    private File imageTar;
+
+    @Override
+    protected void run() {
+        ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion);
+        long t0 = System.nanoTime();
+        String digest = ImageBuilder.build(spec, imageTar.toPath(), workDir().resolve("image"));
+        Path digestFile = workDir().resolve("image.digest");
+        ImageBuilder.writeDigest(digest, digestFile);
+        project.getArtifact().setFile(imageTar);
+        getLog().info(String.format("Image %s %s -> %s (%.1f MiB, %.1f s)", spec.reference(), digest, imageTar,
+                imageTar.length() / 1048576.0, (System.nanoTime() - t0) / 1e9));
+    }
+}
