@@ -47,7 +47,8 @@ public final class ImageBuilder {
                             .setApplicationLayersCache(workDir.resolve("jib-cache"))
                             .setBaseImageLayersCache(workDir.resolve("jib-cache"))
                             .setOfflineMode(true)
-                            .setToolName("unikernel-faas"));
+                            // jib appends its own version: say whose it is.
+                            .setToolName("unikernel-faas with jib-core"));
             OciArchive.extract(jibTar, layout);
             Files.delete(jibTar);
             String digest = KraftkitLayout.rewrite(layout, spec);
