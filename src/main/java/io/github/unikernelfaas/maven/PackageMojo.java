@@ -2,7 +2,6 @@ package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.image.ImageBuilder;
 import io.github.unikernelfaas.image.ImageSpec;
-import java.io.File;
 import java.nio.file.Path;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -13,19 +12,10 @@ import org.apache.maven.plugins.annotations.Parameter;
  * ({@code mvn install} puts it in the local repository).
  */
 @Mojo(name = "package", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
-public class PackageMojo extends AbstractUnikernelMojo {
-    /** The image reference: [registry/]name[:tag]. */
-    @Parameter(property = "unikernel.image", defaultValue = "${project.artifactId}:${project.version}")
-    private String image;
-
+public class PackageMojo extends AbstractImageMojo {
     /** The Unikraft version of the kernel (config os.version, annotation org.unikraft.kernel.version). */
     @Parameter(property = "unikernel.unikraftVersion", defaultValue = "0.13.1~85b83a74")
     private String unikraftVersion;
-
-    /** The OCI image layout tar. */
-    @Parameter(property = "unikernel.imageTar",
-            defaultValue = "${project.build.directory}/${project.build.finalName}.oci.tar")
-    private File imageTar;
 
     @Override
     protected void run() {

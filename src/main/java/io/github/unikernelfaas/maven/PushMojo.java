@@ -2,7 +2,6 @@ package io.github.unikernelfaas.maven;
 
 import com.google.cloud.tools.jib.api.Credential;
 import io.github.unikernelfaas.image.ImagePusher;
-import java.io.File;
 import java.util.Optional;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoFailureException;
@@ -20,15 +19,7 @@ import org.apache.maven.settings.crypto.SettingsDecryptionResult;
  * id is the registry (host:port, then host), else Docker's config and credential helpers.
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
-public class PushMojo extends AbstractUnikernelMojo {
-    /** Where to push: registry/name:tag. */
-    @Parameter(property = "unikernel.image", defaultValue = "${project.artifactId}:${project.version}")
-    private String image;
-
-    @Parameter(property = "unikernel.imageTar",
-            defaultValue = "${project.build.directory}/${project.build.finalName}.oci.tar")
-    private File imageTar;
-
+public class PushMojo extends AbstractImageMojo {
     /** Allow plain HTTP and unverified TLS (for a registry on your own network). */
     @Parameter(property = "unikernel.allowInsecureRegistries", defaultValue = "false")
     private boolean allowInsecureRegistries;
