@@ -319,6 +319,9 @@ def main():
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     a = p.parse_args()
+    # Maven resolves relative file parameters against the project: hand it absolute ones.
+    a.project, a.kernel = os.path.abspath(a.project), os.path.abspath(a.kernel)
+    a.initrd = os.path.abspath(a.initrd) if a.initrd else ""
     fs0 = os.path.join(a.project, "target", "unikernel", "fs0")
     kernel = {"kernel": a.kernel, "initrd": a.initrd, "args": a.kernel_args, "qemu_args": a.qemu_args, "fs0": fs0}
     runs = 1 if a.smoke else 5
@@ -330,7 +333,8 @@ def main():
                "size": sizes(a.project, fs0, a.kernel),
                "note": ("The Unikraft kernel is measured only when it is in the cache; this run used %s. Under TCG "
                         "every guest instruction is emulated, so boot figures are far above KVM's." % a.kernel_name)}
-    boot = ["-Dunikernel.kernel=" + a.kernel, "-Dunikernel.kernelArgs=" + a.kernel_args]
+    boot = ["-Dunikernel.kernel=" + a.kernel, "-Dunikernel.kernelArgs=" + a.kernel_args,
+            "-Dunikernel.qemuArgs=" + a.qemu_args]
     if a.initrd:
         boot.append("-Dunikernel.initrd=" + a.initrd)
     if not a.smoke:
