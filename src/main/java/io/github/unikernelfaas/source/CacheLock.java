@@ -1,0 +1,94 @@
+package io.github.unikernelfaas.source;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An exclusive lock on one cache entry, across threads (a ReentrantLock per lock file) and processes (a
+ * FileChannel lock on the lock file, released by the OS if the process dies). Waits are bounded.
+ */
+final class CacheLock implements AutoCloseable {
+    private static final ConcurrentHashMap<String, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+
+    private final ReentrantLock threadLock;
+    private final FileChannel channel;
+    private final FileLock fileLock;
+
+    private CacheLock(ReentrantLock threadLock, FileChannel channel, FileLock fileLock) {
+        this.threadLock = threadLock;
+        this.channel = channel;
+        this.fileLock = fileLock;
+    }
+
+    /** Takes the lock on {@code lockFile}, logging once if another build holds it; fails after {@code timeout}. */
+    static CacheLock acquire(Path lockFile, Duration timeout, String what, FetchLog log) throws InterruptedException {
+        try {
+            Files.createDirectories(lockFile.getParent());
+            Path key = lockFile.getParent().toRealPath().resolve(lockFile.getFileName());
+            ReentrantLock threadLock = IN_JVM.computeIfAbsent(key.toString(), k -> new ReentrantLock());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            if (!threadLock.tryLock()) {
+                log.info("Waiting for another fetch of " + what + " in this build to finish");
+                if (!threadLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                    throw timedOut(lockFile, timeout, what);
+                }
+            }
+            boolean done = false;
+            FileChannel channel = null;
+            try {
+                channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                boolean told = false;
+                while (true) {
+                    FileLock fileLock = channel.tryLock();
+                    if (fileLock != null) {
+                        done = true;
+                        return new CacheLock(threadLock, channel, fileLock);
+                    }
+                    if (!told) {
+                        log.info("Waiting for another build to finish fetching " + what + " (lock " + key + ")");
+                        told = true;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw timedOut(lockFile, timeout, what);
+                    }
+                    Thread.sleep(100);
+                }
+            } finally {
+                if (!done) {
+                    if (channel != null) {
+                        channel.close();
+                    }
+                    threadLock.unlock();
+                }
+            }
+        } catch (IOException e) {
+            throw new SourceException("Cannot lock the cache entry of " + what + " (" + lockFile + "): "
+                    + e.getMessage() + ". Is unikernel.cacheDir writable?", e);
+        }
+    }
+
+    private static SourceException timedOut(Path lockFile, Duration timeout, String what) {
+        return new SourceException("Timed out after " + timeout.toSeconds() + " s waiting for another build to finish"
+                + " fetching " + what + " (lock " + lockFile + "). Try again when it is done.");
+    }
+
+    @Override
+    public void close() {
+        try {
+            fileLock.release();
+            channel.close();
+        } catch (IOException e) {
+            // Closing the channel releases the lock anyway.
+        } finally {
+            threadLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.github.unikernelfaas.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The pinned list of sources (resource {@code sources.json} next to this class), optionally with POM overrides
+ * merged over it. Order matters: libs are handed to make's {@code L=} in manifest order.
+ */
+public final class SourceManifest {
+    /** The bundled manifest. */
+    public static final String RESOURCE = "sources.json";
+
+    private final List<RawEntry> entries;
+    private final List<Source> sources;
+
+    private SourceManifest(List<RawEntry> entries) {
+        this.entries = List.copyOf(entries);
+        List<Source> list = new ArrayList<>();
+        for (RawEntry e : entries) {
+            list.add(e.toSource());
+        }
+        this.sources = Collections.unmodifiableList(list);
+        validate();
+    }
+
+    /** The manifest bundled with the plugin. */
+    public static SourceManifest load() {
+        try (InputStream in = SourceManifest.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new SourceException("The plugin's source manifest " + RESOURCE + " is missing from its jar");
+            }
+            return parse(in);
+        } catch (IOException e) {
+            throw new SourceException("Cannot read the plugin's source manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses a manifest in the {@code sources.json} format (docs/sources.md). */
+    public static SourceManifest parse(InputStream in) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(in);
+        if (root == null || root.path("format").asInt() != 1 || !root.path("sources").isArray()) {
+            throw new SourceException("Source manifest: expected {\"format\": 1, \"sources\": [...]}");
+        }
+        List<RawEntry> list = new ArrayList<>();
+        for (JsonNode n : root.get("sources")) {
+            list.add(RawEntry.of(n));
+        }
+        return new SourceManifest(list);
+    }
+
+    /** The resolved sources, in manifest order. */
+    public List<Source> sources() {
+        return sources;
+    }
+
+    /** The source with this id. */
+    public Source get(String id) {
+        for (Source s : sources) {
+            if (s.id().equals(id)) {
+                return s;
+            }
+        }
+        throw new SourceException("No source '" + id + "' in the manifest; known: " + ids());
+    }
+
+    /** This manifest with the POM's overrides merged over it. */
+    public SourceManifest withOverrides(List<SourceOverride> overrides) {
+        if (overrides == null || overrides.isEmpty()) {
+            return this;
+        }
+        Map<String, RawEntry> byId = new LinkedHashMap<>();
+        for (RawEntry e : entries) {
+            byId.put(e.id, e);
+        }
+        Set<String> seen = new HashSet<>();
+        for (SourceOverride o : overrides) {
+            if (o.id() == null || o.id().isBlank()) {
+                throw new SourceException("A <source> override has no <id>; known ids: " + ids());
+            }
+            RawEntry e = byId.get(o.id().trim());
+            if (e == null) {
+                throw new SourceException("<source> override for unknown id '" + o.id() + "'; known ids: " + ids());
+            }
+            if (!seen.add(e.id)) {
+                throw new SourceException("Two <source> overrides for id '" + e.id + "'");
+            }
+            byId.put(e.id, e.override(o));
+        }
+        return new SourceManifest(new ArrayList<>(byId.values()));
+    }
+
+    private List<String> ids() {
+        List<String> ids = new ArrayList<>();
+        for (RawEntry e : entries) {
+            ids.add(e.id);
+        }
+        return ids;
+    }
+
+    private void validate() {
+        Set<String> ids = new HashSet<>();
+        Set<String> libs = new HashSet<>();
+        Set<String> places = new HashSet<>();
+        int cores = 0;
+        for (Source s : sources) {
+            if (!ids.add(s.id())) {
+                throw new SourceException("Source manifest: duplicate id '" + s.id() + "'");
+            }
+            switch (s.role()) {
+                case CORE:
+                    cores++;
+                    break;
+                case LIB:
+                    if (!libs.add(s.lib())) {
+                        throw new SourceException("Source manifest: two sources for lib '" + s.lib() + "'");
+                    }
+                    break;
+                case ORIGIN:
+                    if (!places.add(s.placeAs())) {
+                        throw new SourceException("Source manifest: two origin archives placed as " + s.placeAs());
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException();
+            }
+        }
+        if (cores != 1) {
+            throw new SourceException("Source manifest: expected exactly one source with role core, found " + cores);
+        }
+    }
+
+    /** One manifest entry before ${version} substitution, so overrides can change the version. */
+    private static final class RawEntry {
+        final String id;
+        final String description;
+        final String version;
+        final String url;
+        final String archive;
+        final Verification verification;
+        final String role;
+        final String lib;
+        final String placeAs;
+        final String topDir;
+
+        RawEntry(String id, String description, String version, String url, String archive,
+                Verification verification, String role, String lib, String placeAs, String topDir) {
+            this.id = id;
+            this.description = description;
+            this.version = version;
+            this.url = url;
+            this.archive = archive;
+            this.verification = verification;
+            this.role = role;
+            this.lib = lib;
+            this.placeAs = placeAs;
+            this.topDir = topDir;
+        }
+
+        static RawEntry of(JsonNode n) {
+            String id = text(n, "id");
+            if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                throw new SourceException("Source manifest: missing or invalid id in " + n);
+            }
+            String sha = text(n, "sha256");
+            String tree = text(n, "treeSha256");
+            if ((sha == null) == (tree == null)) {
+                throw new SourceException("Source manifest: '" + id + "' needs exactly one of sha256, treeSha256"
+                        + " (use the value \"unverified\" when no pin is known)");
+            }
+            Verification v = sha != null ? Verification.sha256(pin(sha)) : Verification.tree(pin(tree));
+            return new RawEntry(id, text(n, "description"), require(n, id, "version"), require(n, id, "url"),
+                    require(n, id, "archive"), v, require(n, id, "role"), text(n, "lib"), text(n, "placeAs"),
+                    text(n, "topDir"));
+        }
+
+        private static String pin(String value) {
+            return "unverified".equalsIgnoreCase(value) ? null : value;
+        }
+
+        RawEntry override(SourceOverride o) {
+            String newVersion = blank(o.version()) ? version : o.version().trim();
+            String newUrl = blank(o.url()) ? url : o.url().trim();
+            Verification v;
+            if (!blank(o.sha256()) && !blank(o.treeSha256())) {
+                throw new SourceException("<source> override for '" + id + "': give either <sha256> or <treeSha256>,"
+                        + " not both");
+            } else if (!blank(o.sha256())) {
+                v = Verification.sha256(pin(o.sha256()));
+            } else if (!blank(o.treeSha256())) {
+                v = Verification.tree(pin(o.treeSha256()));
+            } else if (!newVersion.equals(version)) {
+                // Another version has other bytes: the old pin cannot be right.
+                v = new Verification(verification.kind(), null);
+            } else {
+                // Same version from another URL: a faithful mirror has the same bytes (file) or the same tree.
+                v = verification;
+            }
+            return new RawEntry(id, blank(o.version()) ? description : id + " " + newVersion, newVersion, newUrl,
+                    archive, v, role, lib, placeAs, topDir);
+        }
+
+        Source toSource() {
+            URI uri;
+            String expanded = expand(url);
+            try {
+                uri = new URI(expanded);
+            } catch (URISyntaxException e) {
+                throw new SourceException("Source '" + id + "': invalid URL '" + expanded + "': " + e.getMessage());
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("https") && !scheme.equals("http") && !scheme.equals("file")) {
+                throw new SourceException("Source '" + id + "': URL '" + expanded + "' must be https, http or file");
+            }
+            Source.Role r;
+            try {
+                r = Source.Role.valueOf(role.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new SourceException("Source '" + id + "': role must be core, lib or origin, not '" + role + "'");
+            }
+            String expandedPlace = placeAs == null ? null : expand(placeAs);
+            if (r == Source.Role.LIB || r == Source.Role.ORIGIN) {
+                if (lib == null || !lib.matches("[A-Za-z0-9_]+")) {
+                    throw new SourceException("Source '" + id + "': role " + role + " needs a lib name (e.g. libmusl)");
+                }
+            }
+            if (r == Source.Role.ORIGIN) {
+                if (expandedPlace == null || !expandedPlace.matches(lib + "/[A-Za-z0-9._+-]+")
+                        || expandedPlace.endsWith("/..") || expandedPlace.endsWith("/.")) {
+                    throw new SourceException("Source '" + id + "': an origin needs placeAs = \"" + lib
+                            + "/<basename of the lib's URL>\", not " + expandedPlace);
+                }
+            }
+            String expandedTop = topDir == null ? null : expand(topDir);
+            if (expandedTop != null && (expandedTop.isEmpty() || expandedTop.contains("/")
+                    || expandedTop.equals("..") || expandedTop.equals("."))) {
+                throw new SourceException("Source '" + id + "': invalid topDir '" + expandedTop + "'");
+            }
+            return new Source(id, description == null ? id + " " + version : description, version, uri,
+                    ArchiveType.parse(archive), verification, r, r == Source.Role.CORE ? null : lib,
+                    r == Source.Role.ORIGIN ? expandedPlace : null, expandedTop);
+        }
+
+        private String expand(String s) {
+            return s.replace("${version}", version);
+        }
+
+        private static boolean blank(String s) {
+            return s == null || s.isBlank();
+        }
+
+        private static String text(JsonNode n, String field) {
+            JsonNode v = n.get(field);
+            return v == null || v.isNull() ? null : v.asText();
+        }
+
+        private static String require(JsonNode n, String id, String field) {
+            String v = text(n, field);
+            if (v == null || v.isBlank()) {
+                throw new SourceException("Source manifest: '" + id + "' has no " + field);
+            }
+            return v;
+        }
+    }
+}
