@@ -148,7 +148,7 @@ final class Downloader {
                         throw new SourceException("Download of " + label + " from " + uri + " stalled: no data for "
                                 + idleTimeout.toSeconds() + " s after " + size(bytes)
                                 + (s != null && s.expected >= 0 ? " of " + size(s.expected) : "")
-                                + ". Nothing was cached; try again, or set unikernel.mirror." + hint);
+                                + ". Nothing was cached; try again, or set unikernel.mirror.");
                     }
                 }
             }
@@ -166,8 +166,7 @@ final class Downloader {
         int status = response.statusCode();
         if (status == 404 || status == 410) {
             throw new SourceException("Cannot download " + label + ": " + uri + " answered " + status
-                    + " (not found). If you use unikernel.mirror, put the file at that path (layout: MIRROR/HOST/PATH"
-                    + " of the upstream URL); otherwise fix the URL with a <source> override in the POM." + hint);
+                    + " (not found)." + hint);
         }
         if (status != 200) {
             throw new SourceException("Cannot download " + label + ": " + uri + " answered HTTP " + status + "." + hint);
@@ -190,11 +189,11 @@ final class Downloader {
         if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
             return new SourceException("Cannot connect to " + hostOf(uri) + " to download " + label + " (" + uri
                     + "): " + describe(cause) + ". Behind a proxy, configure it in settings.xml <proxies>;"
-                    + " air-gapped, set unikernel.mirror; with a filled cache, build offline (mvn -o)." + hint, cause);
+                    + " air-gapped, set unikernel.mirror; with a filled cache, build offline (mvn -o).", cause);
         }
         if (cause instanceof HttpTimeoutException) {
             return new SourceException("No answer from " + hostOf(uri) + " within " + idleTimeout.toSeconds()
-                    + " s for " + label + " (" + uri + "). Try again, or set unikernel.mirror." + hint, cause);
+                    + " s for " + label + " (" + uri + "). Try again, or set unikernel.mirror.", cause);
         }
         return new SourceException("Cannot download " + label + " from " + uri + ": " + describe(cause) + "." + hint,
                 cause);

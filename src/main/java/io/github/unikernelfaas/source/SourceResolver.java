@@ -145,7 +145,8 @@ public final class SourceResolver {
                 if (c.entry != null) {
                     entries.put(s, c.entry);
                 } else {
-                    missing.add("  - " + s.label() + " (" + s.description() + "): " + downloadUri(s)
+                    String about = s.description().equals(s.label()) ? "" : " (" + s.description() + ")";
+                    missing.add("  - " + s.label() + about + ": " + downloadUri(s)
                             + (c.problem == null ? "" : " [cached copy unusable: " + c.problem + "]"));
                 }
             }
@@ -276,7 +277,13 @@ public final class SourceResolver {
         try {
             URI from = downloadUri(s);
             Path file = work.resolve(s.fileName());
-            downloader.download(from, file, s.label(), "");
+            String hint = mirror == null
+                    ? " Behind a firewall, set unikernel.mirror to a mirror that has it; if the URL moved, override it"
+                            + " with <sources><source><id>" + s.id() + "</id><url>...</url></source></sources>."
+                    : " unikernel.mirror is " + mirror + ": it must serve " + s.url() + " at MIRROR/HOST/PATH, i.e. "
+                            + from + "; or override this source's URL with <sources><source><id>" + s.id()
+                            + "</id><url>...</url></source></sources>.";
+            downloader.download(from, file, s.label(), hint);
             String fileSha = Hashes.sha256(file);
             String top;
             Path extracted = work.resolve("x");

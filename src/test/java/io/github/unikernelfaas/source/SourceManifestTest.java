@@ -1,0 +1,137 @@
+package io.github.unikernelfaas.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SourceManifestTest {
+    @Test
+    void bundledManifestPinsTheNineReferenceSources() {
+        SourceManifest m = SourceManifest.load();
+        List<String> ids = new ArrayList<>();
+        for (Source s : m.sources()) {
+            ids.add(s.id());
+            assertTrue(s.verification().pinned(), s.id() + " is pinned");
+            assertEquals("https", s.url().getScheme(), s.id());
+        }
+        assertEquals(List.of("unikraft", "lib-musl", "lib-lwip", "lib-zlib", "lib-python3", "musl", "lwip", "zlib",
+                "python3"), ids);
+
+        Source core = m.get("unikraft");
+        assertEquals(Source.Role.CORE, core.role());
+        assertEquals(URI.create("https://github.com/unikraft/unikraft/archive/85b83a741e8bf7002ce6b926e4706d39323282f6"
+                + ".tar.gz"), core.url());
+        assertEquals(Verification.Kind.TREE_SHA256, core.verification().kind());
+
+        // Libs in make's L= order, musl first.
+        List<String> libs = new ArrayList<>();
+        for (Source s : m.sources()) {
+            if (s.role() == Source.Role.LIB) {
+                libs.add(s.lib());
+                assertTrue(s.version().matches("[0-9a-f]{40}"), s.id() + " pins a full commit id");
+                assertEquals(Verification.Kind.TREE_SHA256, s.verification().kind(), s.id());
+            }
+        }
+        assertEquals(List.of("libmusl", "liblwip", "libzlib", "libpython3"), libs);
+
+        // Where make expects each origin archive: build/<libname>/<basename of the lib's URL>.
+        assertEquals("libmusl/musl-1.2.3.tar.gz", m.get("musl").placeAs());
+        assertEquals("liblwip/UNIKRAFT-2_1_x.zip", m.get("lwip").placeAs());
+        assertEquals("libzlib/zlib-1.2.13.tar.gz", m.get("zlib").placeAs());
+        assertEquals("libpython3/Python-3.7.4.tgz", m.get("python3").placeAs());
+        assertEquals("fork-lwip-UNIKRAFT-2_1_x", m.get("lwip").topDir());
+        assertEquals("Python-3.7.4", m.get("python3").topDir());
+        assertEquals("d63e63e14e6d29e17490abbe6f7d17afb3db182dbd801229f14e55f4157c4ba3",
+                m.get("python3").verification().value());
+        assertEquals(Verification.Kind.SHA256, m.get("musl").verification().kind());
+        assertEquals(Verification.Kind.TREE_SHA256, m.get("lwip").verification().kind(), "GitHub zip: tree digest");
+        assertEquals(URI.create("https://www.python.org/ftp/python/3.7.4/Python-3.7.4.tgz"), m.get("python3").url());
+    }
+
+    @Test
+    void urlOverrideKeepsThePinAndVersionOverrideDropsIt() {
+        SourceManifest base = SourceManifest.load();
+        SourceManifest m = base.withOverrides(List.of(
+                new SourceOverride("musl", null, "https://mirror.example/musl-1.2.3.tar.gz", null, null),
+                new SourceOverride("python3", "3.7.5", null, null, null)));
+        assertEquals(base.get("musl").verification(), m.get("musl").verification());
+        assertEquals("libmusl/musl-1.2.3.tar.gz", m.get("musl").placeAs(), "make's name does not follow the URL");
+        assertFalse(m.get("python3").verification().pinned());
+        assertEquals("libpython3/Python-3.7.5.tgz", m.get("python3").placeAs());
+        assertEquals(URI.create("https://www.python.org/ftp/python/3.7.5/Python-3.7.5.tgz"), m.get("python3").url());
+    }
+
+    @Test
+    void checksumOverrideCanSwitchTheKind() {
+        String tree = "a".repeat(64);
+        SourceManifest m = SourceManifest.load().withOverrides(List.of(
+                new SourceOverride("zlib", null, null, null, tree),
+                new SourceOverride("unikraft", "abc", null, "B".repeat(64), null)));
+        assertEquals(Verification.tree(tree), m.get("zlib").verification());
+        assertEquals(Verification.sha256("b".repeat(64)), m.get("unikraft").verification(), "lower-cased");
+        assertEquals(URI.create("https://github.com/unikraft/unikraft/archive/abc.tar.gz"), m.get("unikraft").url());
+    }
+
+    @Test
+    void badOverridesAreRefusedWithTheKnownIds() {
+        SourceManifest m = SourceManifest.load();
+        SourceException e = assertThrows(SourceException.class,
+                () -> m.withOverrides(List.of(new SourceOverride("pyhton3", null, null, null, null))));
+        assertTrue(e.getMessage().contains("pyhton3") && e.getMessage().contains("python3"), e.getMessage());
+        assertThrows(SourceException.class,
+                () -> m.withOverrides(List.of(new SourceOverride("zlib", null, null, "a".repeat(64), "b".repeat(64)))));
+        assertThrows(SourceException.class,
+                () -> m.withOverrides(List.of(new SourceOverride("zlib", null, null, "not-hex", null))));
+        assertThrows(SourceException.class,
+                () -> m.withOverrides(List.of(new SourceOverride("zlib", null, "ftp://x/zlib.tar.gz", null, null))));
+    }
+
+    @Test
+    void unverifiedPinIsAllowedInTheManifestButNotUsable() throws Exception {
+        String json = "{\"format\":1,\"sources\":[{\"id\":\"c\",\"version\":\"1\",\"url\":\"https://h/c.tar.gz\","
+                + "\"archive\":\"tar.gz\",\"treeSha256\":\"unverified\",\"role\":\"core\"}]}";
+        SourceManifest m = TestSources.parse(json);
+        assertNull(m.get("c").verification().value());
+        SourceException e = assertThrows(SourceException.class,
+                () -> SourceResolver.builder(java.nio.file.Path.of("/nonexistent")).build().resolve(m));
+        assertTrue(e.getMessage().contains("<source><id>c</id><treeSha256>...</treeSha256></source>"), e.getMessage());
+    }
+
+    @Test
+    void mirrorLayoutIsMirrorHostPath() {
+        URI mirror = URI.create("https://mirror.corp/unikraft");
+        assertEquals(URI.create("https://mirror.corp/unikraft/www.python.org/ftp/python/3.7.4/Python-3.7.4.tgz"),
+                MirrorLayout.map(URI.create("https://www.python.org/ftp/python/3.7.4/Python-3.7.4.tgz"), mirror));
+        assertEquals(URI.create("http://127.0.0.1:8080/www.zlib.net/fossils/zlib-1.2.13.tar.gz"),
+                MirrorLayout.map(URI.create("http://www.zlib.net/fossils/zlib-1.2.13.tar.gz"),
+                        URI.create("http://127.0.0.1:8080/")));
+        assertEquals(URI.create("file:/srv/m/github.com/a/b.zip?x=1"),
+                MirrorLayout.map(URI.create("https://github.com:443/a/b.zip?x=1"), URI.create("file:/srv/m")));
+        assertEquals(URI.create("https://h/x"), MirrorLayout.map(URI.create("https://h/x"), null));
+        assertThrows(SourceException.class, () -> MirrorLayout.parseMirror("ftp://x/"));
+        assertNull(MirrorLayout.parseMirror(" "));
+    }
+
+    @Test
+    void proxyChoiceFollowsMavenRules() {
+        ProxyConfig c = new ProxyConfig(List.of(
+                new ProxyRule("http", "proxy", 3128, "*.corp|localhost, 127.0.0.1", null, null)));
+        assertEquals("proxy", c.ruleFor(URI.create("https://github.com/x")).host(), "https falls back to http");
+        assertNull(c.ruleFor(URI.create("http://repo.corp/x")));
+        assertNull(c.ruleFor(URI.create("http://LOCALHOST:8080/x")));
+        assertNull(c.ruleFor(URI.create("http://127.0.0.1/x")));
+        ProxyConfig both = new ProxyConfig(List.of(new ProxyRule("http", "p1", 1, null, null, null),
+                new ProxyRule("https", "p2", 2, null, "u", "p")));
+        assertEquals("p2", both.ruleFor(URI.create("https://x/")).host());
+        assertEquals("p1", both.ruleFor(URI.create("http://x/")).host());
+        assertTrue(both.authenticator() != null);
+        assertEquals(java.net.Proxy.NO_PROXY, c.selector(null).select(URI.create("http://localhost/")).get(0));
+    }
+}
