@@ -156,6 +156,7 @@ public final class SourceResolver {
                         + "\nBuild once online (optionally with unikernel.mirror) to fill the cache, or copy a filled"
                         + " cache there.");
             }
+            log.info("Sources: " + sources.size() + " verified in " + cacheDir + " (offline, from the cache)");
         } else {
             int downloaded = 0;
             for (Source s : sources) {
@@ -368,7 +369,7 @@ public final class SourceResolver {
     }
 
     private String workPrefix(Source s) {
-        return s.id() + "-" + s.verification().slug().substring(0, 16) + ".";
+        return s.id() + "-" + s.verification().slug() + ".";
     }
 
     /** Work directories of this entry left by a killed build (we hold the entry's lock, so none is live). */

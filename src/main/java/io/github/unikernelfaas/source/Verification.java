@@ -56,9 +56,12 @@ public record Verification(Kind kind, String value) {
         return value != null;
     }
 
-    /** For directory names: kind and value, e.g. {@code sha256-7d5b...}. */
+    /**
+     * For directory names: kind and the first 16 hex digits, e.g. {@code sha256-7d5b0b6062521e46}. The cache
+     * marker holds the full value and is checked against the pin.
+     */
     String slug() {
-        return (kind == Kind.SHA256 ? "sha256-" : "tree-") + value;
+        return (kind == Kind.SHA256 ? "sha256-" : "tree-") + value.substring(0, 16);
     }
 
     @Override

@@ -1,0 +1,104 @@
+package io.github.unikernelfaas.maven;
+
+import io.github.unikernelfaas.source.FetchLog;
+import io.github.unikernelfaas.source.MirrorLayout;
+import io.github.unikernelfaas.source.ProxyConfig;
+import io.github.unikernelfaas.source.SourceException;
+import io.github.unikernelfaas.source.SourceManifest;
+import io.github.unikernelfaas.source.SourceOverride;
+import io.github.unikernelfaas.source.SourceResolver;
+import io.github.unikernelfaas.source.SourceSet;
+import java.io.File;
+import java.net.ProxySelector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+/**
+ * Parameters of the goals that need the Unikraft sources (fetch, and the kernel build): cache, mirror,
+ * overrides, proxies and offline mode from the session. {@link #resolveSources()} is the one entry point.
+ */
+abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
+    @Parameter(defaultValue = "${session}", readonly = true, required = true)
+    protected MavenSession session;
+
+    @Component
+    private SettingsDecrypter settingsDecrypter;
+
+    /** Where verified sources are cached, shared by all builds of the user. */
+    @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
+    protected File cacheDir;
+
+    /**
+     * A base URL replacing every upstream host: https://HOST/PATH is fetched from MIRROR/HOST/PATH
+     * (http, https or file URL).
+     */
+    @Parameter(property = "unikernel.mirror")
+    protected String mirror;
+
+    /** Overrides of pinned sources: {@code <source><id>..</id><url>..</url><sha256>..</sha256></source>}. */
+    @Parameter
+    protected List<Source> sources;
+
+    /** Seconds without any data after which a download is aborted. */
+    @Parameter(property = "unikernel.downloadTimeout", defaultValue = "60")
+    protected int downloadTimeout;
+
+    /** The pinned manifest with the POM's overrides. */
+    protected SourceManifest manifest() {
+        List<SourceOverride> overrides = new ArrayList<>();
+        if (sources != null) {
+            for (Source s : sources) {
+                overrides.add(s.toOverride());
+            }
+        }
+        return SourceManifest.load().withOverrides(overrides);
+    }
+
+    /**
+     * Resolves every source into the cache (downloading what is missing unless {@code -o}), verified.
+     * A {@link SourceException} becomes a build failure with its message.
+     */
+    protected SourceSet resolveSources() throws MojoFailureException, InterruptedException {
+        try {
+            ProxyConfig proxies = new ProxyConfig(SettingsProxies.rules(
+                    session.getSettings() == null ? null : session.getSettings().getProxies(), settingsDecrypter,
+                    getLog()));
+            boolean terminal = System.console() != null && session.getRequest().isInteractiveMode();
+            FetchLog log = new MavenFetchLog();
+            if (terminal) {
+                log = FetchLog.withTerminalProgress(log, System.out);
+            }
+            return SourceResolver.builder(cacheDir.toPath())
+                    .mirror(MirrorLayout.parseMirror(mirror))
+                    .offline(session.isOffline())
+                    .log(log)
+                    .terminal(terminal)
+                    .proxy(proxies.selector(ProxySelector.getDefault()))
+                    .authenticator(proxies.authenticator())
+                    .idleTimeout(Duration.ofSeconds(Math.max(1, downloadTimeout)))
+                    .build()
+                    .resolve(manifest());
+        } catch (SourceException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** Maven's log as the resolver's log. */
+    private final class MavenFetchLog implements FetchLog {
+        @Override
+        public void info(String message) {
+            getLog().info(message);
+        }
+
+        @Override
+        public void warn(String message) {
+            getLog().warn(message);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.github.unikernelfaas.maven;
+
+import io.github.unikernelfaas.source.SourceSet;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Fetches the pinned Unikraft core, libraries and the upstream archives their make would download into the
+ * cache, each verified (file sha256 or tree digest). Offline ({@code -o}) it uses the cache only and names
+ * every missing source. Skipped when a prebuilt kernel is given.
+ */
+@Mojo(name = "fetch", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
+public class FetchMojo extends AbstractSourceMojo {
+    /** A prebuilt kernel: when set, nothing needs to be fetched. */
+    @Parameter(property = "unikernel.kernel")
+    private File kernel;
+
+    @Override
+    protected void run() throws MojoFailureException, InterruptedException {
+        if (kernel != null) {
+            getLog().info("Skipping fetch: unikernel.kernel is set, the prebuilt kernel " + kernel + " is used");
+            return;
+        }
+        SourceSet set = resolveSources();
+        getLog().info("Unikraft core: " + set.core());
+        List<String> libs = new ArrayList<>();
+        for (Map.Entry<String, java.nio.file.Path> lib : set.libs().entrySet()) {
+            libs.add(lib.getKey());
+        }
+        getLog().info("Libraries (L= order): " + String.join(", ", libs));
+        List<String> origins = new ArrayList<>();
+        for (SourceSet.OriginArchive o : set.origins()) {
+            origins.add(o.placeAs());
+        }
+        getLog().info("Origin archives for make's build directory: " + String.join(", ", origins));
+    }
+}
