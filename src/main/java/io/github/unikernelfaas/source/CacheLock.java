@@ -3,6 +3,7 @@ package io.github.unikernelfaas.source;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -47,7 +48,12 @@ final class CacheLock implements AutoCloseable {
                 channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 boolean told = false;
                 while (true) {
-                    FileLock fileLock = channel.tryLock();
+                    FileLock fileLock;
+                    try {
+                        fileLock = channel.tryLock();
+                    } catch (OverlappingFileLockException e) {
+                        fileLock = null; // held in this JVM through another class loader (another plugin realm)
+                    }
                     if (fileLock != null) {
                         done = true;
                         return new CacheLock(threadLock, channel, fileLock);
