@@ -6,6 +6,7 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.CredentialRetriever;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryException;
@@ -13,18 +14,26 @@ import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.event.EventHandlers;
 import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
+import com.google.cloud.tools.jib.global.JibSystemProperties;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate.ContentDescriptorTemplate;
 import com.google.cloud.tools.jib.json.JsonTemplateMapper;
 import com.google.cloud.tools.jib.registry.RegistryClient;
+import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 
 /**
  * Pushes the OCI image tar to a registry with jib-core's registry client: the blobs as they are,
@@ -68,10 +77,16 @@ public final class ImagePusher {
                     log.accept(e.getMessage());
                 }
             };
+            if (!target.allowInsecure() && !offersTls(ref.getRegistry())) {
+                throw new ImageException(insecureHint(ref.getRegistry()));
+            }
             Credential credential = target.credential().orElseGet(() -> fromDockerConfig(ref, jibLog));
+            // Credentials go over plain HTTP only to a registry on this machine (or when jib is told so).
+            boolean credentialsOverHttp = target.allowInsecure()
+                    && (isLoopback(ref.getRegistry()) || JibSystemProperties.sendCredentialsOverHttp());
             RegistryClient.Factory factory = RegistryClient.factory(
                     EventHandlers.builder().add(LogEvent.class, jibLog).build(), ref.getRegistry(), ref.getRepository(),
-                    new FailoverHttpClient(target.allowInsecure(), target.allowInsecure(), jibLog))
+                    new FailoverHttpClient(target.allowInsecure(), credentialsOverHttp, jibLog))
                     .setUserAgent("unikernel-faas");
             if (credential != null) {
                 factory.setCredential(credential);
@@ -98,9 +113,14 @@ public final class ImagePusher {
         } catch (RegistryUnauthorizedException e) {
             throw new ImageException("Authentication to " + ref.getRegistry() + " failed: check the credentials of "
                     + target.credentialSource() + ".", e);
+        } catch (RegistryCredentialsNotSentException e) {
+            throw new ImageException("The registry " + ref.getRegistry() + " speaks plain HTTP and asks for"
+                    + " credentials: they are sent over plain HTTP only to a registry on this machine, or with"
+                    + " -DsendCredentialsOverHttp=true", e);
+        } catch (InsecureRegistryException e) {
+            throw new ImageException(insecureHint(ref.getRegistry()), e);
         } catch (RegistryException | IOException e) {
-            throw new ImageException("Pushing " + ref + " failed: " + e.getMessage() + (target.allowInsecure() ? ""
-                    : ". For a registry over plain HTTP set -Dunikernel.allowInsecureRegistries=true"), e);
+            throw new ImageException("Pushing " + ref + " failed: " + e.getMessage(), e);
         } finally {
             if (dir != null) {
                 try {
@@ -110,6 +130,40 @@ public final class ImagePusher {
                 }
             }
         }
+    }
+
+    private static String insecureHint(String registry) {
+        return "The registry " + registry + " does not offer trusted HTTPS. If it is a plain-HTTP or self-signed"
+                + " registry you trust, set -Dunikernel.allowInsecureRegistries=true";
+    }
+
+    /**
+     * False when HTTPS fails in the TLS handshake (a plain-HTTP registry): jib's client would retry
+     * that for about a minute before giving up; this says it at once.
+     */
+    static boolean offersTls(String registry) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            http.send(HttpRequest.newBuilder(URI.create("https://" + registry + "/v2/")).timeout(Duration.ofSeconds(10))
+                    .build(), HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SSLException) {
+                    return false;
+                }
+            }
+            return true; // not a TLS problem: the push reports it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    static boolean isLoopback(String registry) {
+        String host = registry.startsWith("[") ? registry.substring(1, registry.indexOf(']'))
+                : registry.replaceFirst(":\\d+$", "");
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     private static Credential fromDockerConfig(ImageReference ref, Consumer<LogEvent> log) {

@@ -1,6 +1,8 @@
 package io.github.unikernelfaas.kernel;
 
+import io.github.unikernelfaas.source.SourceSet;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,4 +28,25 @@ public record KernelSources(Path core, List<Library> libs, List<Origin> origins,
         libs = List.copyOf(libs);
         origins = List.copyOf(origins);
     }
+
+    /** The fetched, verified sources as make needs them. */
+    public static KernelSources of(SourceSet set, String unikraftVersion) {
+        List<Library> libs = new ArrayList<>();
+        set.libs().forEach((name, dir) -> libs.add(new Library(name, dir)));
+        List<Origin> origins = new ArrayList<>();
+        for (SourceSet.OriginArchive o : set.origins()) {
+            String makeDir = o.placeAs().substring(0, o.placeAs().lastIndexOf('/'));
+            origins.add(new Origin(makeDir, o.fileName(), o.file()));
+        }
+        return new KernelSources(set.core(), libs, origins, set.key(), unikraftVersion);
+    }
+
+    /** CPython's source archive: the standard library in fs0 comes from the same bytes as the kernel. */
+    public static Path pythonArchive(SourceSet set) {
+        return set.origins().stream().filter(o -> o.lib().equals(PYTHON_LIB)).map(SourceSet.OriginArchive::file)
+                .findFirst().orElseThrow(() -> new KernelBuildException("The sources hold no CPython origin archive"
+                        + " (lib " + PYTHON_LIB + ")"));
+    }
+
+    public static final String PYTHON_LIB = "libpython3";
 }

@@ -3,6 +3,7 @@ package io.github.unikernelfaas.maven;
 import io.github.unikernelfaas.host.HostToolException;
 import io.github.unikernelfaas.image.ImageException;
 import io.github.unikernelfaas.invoke.InvalidEventException;
+import io.github.unikernelfaas.kernel.KernelBuildException;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
 import io.github.unikernelfaas.vm.VmException;
@@ -31,6 +32,10 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.kernel")
     protected File kernel;
 
+    /** The Unikraft version of the kernel: make's UK_FULLVERSION, the image's os.version. */
+    @Parameter(property = "unikernel.unikraftVersion", defaultValue = "0.13.1~85b83a74")
+    protected String unikraftVersion;
+
     /** Where logs, pidfile and results go. */
     @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
     protected File workDirectory;
@@ -39,14 +44,22 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         return workDirectory.toPath();
     }
 
-    /** The kernel to boot or package. */
+    /** The kernel to boot or package: unikernel.kernel, else the one the build goal built. */
     protected Path kernel() {
-        if (kernel == null) {
-            throw new VmException("No kernel: set unikernel.kernel (in the POM or with -Dunikernel.kernel=...) to a"
-                    + " prebuilt kernel image. Building the Unikraft kernel from sources is not wired into the"
-                    + " lifecycle yet.");
+        if (kernel != null) {
+            return kernel.toPath();
         }
-        return kernel.toPath();
+        Path built = builtKernel();
+        if (!java.nio.file.Files.isRegularFile(built)) {
+            throw new VmException("No kernel: run the build first (mvn package builds the Unikraft kernel), or set"
+                    + " unikernel.kernel to a prebuilt kernel image");
+        }
+        return built;
+    }
+
+    /** Where the build goal leaves the kernel it built (or took from the cache). */
+    protected Path builtKernel() {
+        return workDir().resolve("kernel");
     }
 
     @Override
@@ -58,7 +71,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         try {
             run();
         } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
-                | ImageException e) {
+                | ImageException | KernelBuildException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);

@@ -5,20 +5,32 @@ import io.github.unikernelfaas.rootfs.Fs0Assembler;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionChecker;
 import io.github.unikernelfaas.rootfs.Requirements;
+import io.github.unikernelfaas.rootfs.Stdlib;
+import io.github.unikernelfaas.kernel.KernelBuilder;
+import io.github.unikernelfaas.kernel.KernelConfig;
+import io.github.unikernelfaas.kernel.KernelSources;
+import io.github.unikernelfaas.kernel.Toolchain;
+import io.github.unikernelfaas.source.SourceSet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import org.apache.maven.plugin.MojoFailureException;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Checks the function (syntax, handler) on the host and assembles the fs0 root filesystem: the
- * function, our wrapper and the pure-Python dependencies of requirements.txt.
+ * function, our wrapper and the pure-Python dependencies of requirements.txt. Without a prebuilt
+ * kernel (unikernel.kernel) it also builds the Unikraft kernel, once per machine (cached), and puts
+ * the matching CPython standard library into fs0.
  */
 @Mojo(name = "build", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
-public class BuildMojo extends AbstractUnikernelMojo {
+public class BuildMojo extends AbstractSourceMojo {
     /** The directory holding function.py and the function's other modules. */
     @Parameter(property = "unikernel.functionDirectory", defaultValue = "${project.basedir}/src/main/python")
     private File functionDirectory;
@@ -39,15 +51,20 @@ public class BuildMojo extends AbstractUnikernelMojo {
     @Parameter(property = "unikernel.pipExtraArgs")
     private String pipExtraArgs;
 
-    /** Where downloads, kernels and dependency installs are cached across projects. */
-    @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
-    private File cacheDir;
+    /** Extra kconfig lines for the kernel build (CONFIG_X=y or "# CONFIG_X is not set"). */
+    @Parameter(property = "unikernel.kconfig")
+    private List<String> kconfig;
 
-    @Parameter(defaultValue = "${session}", readonly = true, required = true)
-    private MavenSession session;
+    /** Build the kernel even when the cache has it. */
+    @Parameter(property = "unikernel.rebuild", defaultValue = "false")
+    private boolean rebuild;
+
+    /** make -j for the kernel build; 0 means one job per core. */
+    @Parameter(property = "unikernel.jobs", defaultValue = "0")
+    private int jobs;
 
     @Override
-    protected void run() {
+    protected void run() throws MojoFailureException, InterruptedException {
         Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
                 "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
         Path source = functionDirectory.toPath();
@@ -59,7 +76,35 @@ public class BuildMojo extends AbstractUnikernelMojo {
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),
                 cacheDir.toPath().resolve("requirements"), pip, getLog()::info);
         Requirements.summary(deps).ifPresent(getLog()::info);
+        if (kernel == null) {
+            buildKernel(layout);
+        }
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
                 + (files.size() == 1 ? "" : "s") + " + wrapper)");
+    }
+
+    /** No prebuilt kernel: build ours (or take it from the cache) and give fs0 the matching stdlib. */
+    private void buildKernel(Fs0Layout layout) throws MojoFailureException, InterruptedException {
+        SourceSet set = resolveSources();
+        String path = System.getenv("PATH");
+        Toolchain.Versions toolchain = Toolchain.check(path);
+        Path make = HostTool.require(null, "make", path, "unikernel.make", "sudo apt-get install make");
+        int cores = jobs > 0 ? jobs : Runtime.getRuntime().availableProcessors();
+        KernelBuilder.Result built = KernelBuilder.buildOrReuse(new KernelBuilder.Request(
+                KernelSources.of(set, unikraftVersion), KernelConfig.withExtras(kconfig), toolchain, make,
+                cacheDir.toPath().resolve("kernels"), cores, rebuild), getLog()::info);
+        try {
+            Path target = builtKernel();
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling("kernel.tmp");
+            Files.copy(built.kernel(), tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not copy the kernel into " + workDir(), e);
+        }
+        getLog().info("Kernel " + (built.fromCache() ? "from the cache" : "built") + ": " + built.kernel()
+                + " (Unikraft " + unikraftVersion + ")");
+        int stdlib = Stdlib.install(KernelSources.pythonArchive(set), set.lib(KernelSources.PYTHON_LIB), layout);
+        getLog().info("Python standard library: " + stdlib + " files in " + layout.pythonLib());
     }
 }

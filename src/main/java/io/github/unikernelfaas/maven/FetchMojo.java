@@ -17,10 +17,6 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "fetch", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
 public class FetchMojo extends AbstractSourceMojo {
-    /** A prebuilt kernel: when set, nothing needs to be fetched. */
-    @Parameter(property = "unikernel.kernel")
-    private File kernel;
-
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         if (kernel != null) {

@@ -13,10 +13,6 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "package", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
 public class PackageMojo extends AbstractImageMojo {
-    /** The Unikraft version of the kernel (config os.version, annotation org.unikraft.kernel.version). */
-    @Parameter(property = "unikernel.unikraftVersion", defaultValue = "0.13.1~85b83a74")
-    private String unikraftVersion;
-
     @Override
     protected void run() {
         ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion);

@@ -160,7 +160,7 @@ public final class Requirements {
     }
 
     private static void checkPip(Settings s) {
-        ProcessResult r = run(List.of(s.python().toString(), "-m", "pip", "--version"), s, 1);
+        ProcessResult r = run(List.of(s.python().toString(), "-m", "pip", "--version"), s, 60);
         if (r.exit() != 0) {
             throw new RequirementsException(s.python() + " has no pip, which installing requirements.txt needs."
                     + " Install it (Debian/Ubuntu: sudo apt-get install python3-pip) or point -Dunikernel.python at"

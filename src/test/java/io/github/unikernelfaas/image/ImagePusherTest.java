@@ -63,6 +63,26 @@ class ImagePusherTest {
     }
 
     @Test
+    void aPlainHttpRegistryWithoutTheFlagFailsAtOnceWithTheHint() throws Exception {
+        try (LocalRegistry registry = new LocalRegistry(dir.resolve("reg"), null, null)) {
+            String ref = registry.host() + "/team/my-fn:1.0";
+            Path tar = image(ref);
+            ImageException e = assertThrows(ImageException.class, () -> ImagePusher.push(tar,
+                    new ImagePusher.Target(ref, Optional.empty(), "x", false), log::add));
+            assertTrue(e.getMessage().contains("-Dunikernel.allowInsecureRegistries=true"), e.getMessage());
+        }
+    }
+
+    @Test
+    void loopbackRegistriesAreRecognised() {
+        assertTrue(ImagePusher.isLoopback("127.0.0.1:5000"));
+        assertTrue(ImagePusher.isLoopback("localhost:5000"));
+        assertTrue(ImagePusher.isLoopback("[::1]:5000"));
+        assertFalse(ImagePusher.isLoopback("registry.example.com:5000"));
+        assertFalse(ImagePusher.isLoopback("10.0.0.1"));
+    }
+
+    @Test
     void pushesWithCredentialsAndNamesTheServerIdWhenTheyAreWrong() throws Exception {
         try (LocalRegistry registry = new LocalRegistry(dir.resolve("reg"), "ada", "s3cret-pw")) {
             String ref = registry.host() + "/team/my-fn:1.0";
