@@ -9,8 +9,9 @@
 # Writes OUT_DIR/vmlinux, initrd.img, kernel-args, qemu-args and test-kernel.properties (the last
 # two as Maven properties, read by the plugin's own build). The .debs are cached in
 # ${UKFAAS_TEST_CACHE:-~/.cache/unikernel-faas/test-kernel}. Idempotent: when OUT_DIR/.stamp names
-# the same inputs, nothing is touched (about a second); otherwise every output is rebuilt in a
-# staging directory and moved into place, byte-identical for identical inputs.
+# the same inputs, nothing is touched (a few ms; ~1 s after apt-get update); otherwise every output
+# is rebuilt in a staging directory (~5-20 s, plus the download of ~70 MB once) and moved into
+# place, byte-identical for identical inputs.
 set -euo pipefail
 
 say() { echo "assemble-test-kernel: $*" >&2; }
@@ -29,27 +30,54 @@ need apt-cache apt
 need dpkg dpkg
 need dpkg-deb dpkg
 need sha256sum coreutils
+need tar tar
 [ -x "$py" ] || fail "$py is missing: apt-get install python3"
 arch=$(dpkg --print-architecture)
 [ "$arch" = amd64 ] || fail "the test kernel is x86_64: this host's Debian architecture is $arch, not amd64"
 
-# Inputs: the generic kernel that linux-image-amd64 depends on (not -cloud-, which lacks 9p) and
-# busybox-static, at the versions apt would install now.
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -1)
-[ -n "$kernel_pkg" ] || fail "apt knows no linux-image-amd64: run apt-get update"
-declare -A version=()
-while read -r pkg ver; do version[$pkg]=$ver; done < <(apt-cache policy "$kernel_pkg" busybox-static |
-  awk '/^[^ ].*:$/ {p = substr($1, 1, length($1) - 1)} /^  Candidate:/ {print p, $2}')
-for p in "$kernel_pkg" busybox-static; do
-  [ -n "${version[$p]:-}" ] && [ "${version[$p]}" != "(none)" ] || fail "apt has no candidate for $p: run apt-get update"
-done
-
-stamp="script=$(sha256sum "$0" | cut -c1-16) $kernel_pkg=${version[$kernel_pkg]} busybox-static=${version[busybox-static]}"
+# The stamp's first line names every input: this script (it holds /init too) and the versions of
+# the two packages. Asking apt for them takes ~1 s (apt-cache re-reads the package lists when
+# there is no pkgcache.bin, as in Debian's container images), so the second line fingerprints
+# apt's lists and configuration: while they are unchanged, apt would answer the same.
 outputs=(vmlinux initrd.img kernel-args qemu-args test-kernel.properties)
-current=true
-for f in "${outputs[@]}" .stamp; do [ -f "$out/$f" ] || current=false; done
-if $current && [ "$(cat "$out/.stamp")" = "$stamp" ]; then
-  say "$out is up to date ($kernel_pkg ${version[$kernel_pkg]})"
+script="script=$(sha256sum "$0" | cut -c1-16)"
+apt_state="apt=$(ls -l --time-style=+%s.%N /var/lib/apt/lists /etc/apt /etc/apt/*.d 2>/dev/null | sha256sum | cut -c1-16)"
+old_inputs="" old_apt_state=""
+complete=true
+for f in "${outputs[@]}" .stamp; do [ -f "$out/$f" ] || complete=false; done
+if $complete; then
+  { read -r old_inputs || true; read -r old_apt_state || true; } < "$out/.stamp"
+  if [ "${old_inputs%% *}" = "$script" ] && [ "$old_apt_state" = "$apt_state" ]; then
+    say "$out is up to date (${old_inputs#* })"
+    exit 0
+  fi
+fi
+
+# Inputs: the generic kernel that linux-image-amd64 depends on (not -cloud-, which lacks 9p), at
+# the exact version the metapackage pins, and busybox-static, at the versions apt would install.
+declare -A version=()
+kernel_pkg=""
+while read -r pkg ver; do
+  version[$pkg]=$ver
+  case $pkg in linux-image-[0-9]*) kernel_pkg=$pkg ;; esac
+done < <(apt-cache show --no-all-versions linux-image-amd64 busybox-static 2>/dev/null | awk '
+  /^Package: / {p = $2}
+  /^Version: / && p == "busybox-static" {print p, $2}
+  /^Depends: / && p == "linux-image-amd64" {
+    n = split(substr($0, 10), deps, ", ")
+    for (i = 1; i <= n; i++) if (deps[i] ~ /^linux-image-[0-9]/) {
+      split(deps[i], w, /[ ()=]+/); print w[1], (w[2] == "" ? "?" : w[2]); break
+    }
+  }')
+[ -n "$kernel_pkg" ] || fail "apt knows no linux-image-amd64: run apt-get update"
+[ -n "${version[busybox-static]:-}" ] || fail "apt knows no busybox-static: run apt-get update"
+if [ "${version[$kernel_pkg]}" = "?" ]; then # an unversioned dependency: ask for the candidate
+  version[$kernel_pkg]=$(apt-cache show --no-all-versions "$kernel_pkg" | awk '/^Version: / {print $2; exit}')
+fi
+inputs="$script $kernel_pkg=${version[$kernel_pkg]} busybox-static=${version[busybox-static]}"
+if $complete && [ "$old_inputs" = "$inputs" ]; then # apt's lists changed, the inputs did not
+  echo "$inputs" > "$out/.stamp.$$" && echo "$apt_state" >> "$out/.stamp.$$" && mv -f "$out/.stamp.$$" "$out/.stamp"
+  say "$out is up to date (${inputs#* })"
   exit 0
 fi
 
@@ -57,6 +85,9 @@ mkdir -p "$cache" "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/test-kernel.XXXXXX")
 stage=$(mktemp -d "$out/.staging.XXXXXX") # beside the outputs, so that mv is a rename
 trap 'rm -rf "$work" "$stage"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+find "$out" -maxdepth 1 \( -name '.staging.*' -o -name '.stamp.*' \) -mmin +60 -exec rm -rf {} + # killed runs
 
 # apt-get download names a file <package>_<version with ':' as %3a>_<arch>.deb. It downloads into
 # a private directory first: an interrupted download never lands in the cache under its final name.
@@ -79,7 +110,7 @@ find "$cache" -maxdepth 1 \( -name 'linux-image-*.deb' -o -name 'busybox-static_
 find "$cache" -maxdepth 1 -name '.download.*' -mmin +60 -exec rm -rf {} + # left by killed runs
 
 dpkg-deb -x "$busybox_deb" "$work/busybox"
-dpkg-deb -x "$kernel_deb" "$work/kernel" # ~6 s: xz-decompresses ~400 MB, most of the run
+dpkg-deb -x "$kernel_deb" "$work/kernel" # 4-10 s: unpacks ~400 MB from xz, most of the run
 
 # /init, run by busybox sh. Kernel command line parameters of the form name=value without a dot
 # reach it as environment variables: that is how it learns ukfaas_port. @MODULES@ is filled in
@@ -283,5 +314,5 @@ echo "-machine q35 -fsdev local,id=hostusr,path=/usr,security_model=none,readonl
 # redone by the next one instead of trusted.
 rm -f "$out/.stamp"
 for f in "${outputs[@]}"; do mv -f "$stage/$f" "$out/$f"; done
-echo "$stamp" > "$stage/.stamp" && mv -f "$stage/.stamp" "$out/.stamp"
+printf '%s\n' "$inputs" "$apt_state" > "$stage/.stamp" && mv -f "$stage/.stamp" "$out/.stamp"
 say "wrote $out: vmlinux from $kernel_pkg ${version[$kernel_pkg]}, initrd $(du -k "$out/initrd.img" | cut -f1) KiB"
