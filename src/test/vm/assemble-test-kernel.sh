@@ -158,9 +158,11 @@ echo "init: /usr (hostusr) and /fs0 (fs0) mounted read-only"
 port=${ukfaas_port:-8123}
 wrapper=/fs0/lib/python3.7/app/wrapper.py
 [ -f "$wrapper" ] || die "fs0 has no ${wrapper#/fs0}"
-echo "init: starting python3 $wrapper --port $port"
+# -S: no site directories of the host's Python (its dist-packages): like the unikernel, the guest
+# sees only the stdlib, fs0's app and fs0's site-packages (the wrapper adds that one itself).
+echo "init: starting python3 -S $wrapper --port $port"
 env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin HOME=/tmp LANG=C.UTF-8 \
-  PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 /usr/bin/python3 "$wrapper" --port "$port"
+  PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 /usr/bin/python3 -S "$wrapper" --port "$port"
 die "the wrapper exited with status $?"
 INIT
 
