@@ -4,7 +4,7 @@ Most tests run the real wrapper as a process on 127.0.0.1 against a temporary fs
 guest. The wrapper runs on this python3 unless UKFAAS_TEST_PYTHON names another interpreter (the
 guest's CPython is 3.7; the wrapper must also run on newer ones).
 
-    cd /work/main && python3 -m unittest discover -s src/test/python -v
+    python3 -m unittest discover -s src/test/python -v      (from the project root)
 """
 import ast
 import contextlib
