@@ -1,9 +1,16 @@
 package io.github.unikernelfaas.host;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** Directory trees on the build host. */
@@ -21,5 +28,37 @@ public final class Trees {
                 Files.delete(p);
             }
         }
+    }
+
+    /**
+     * Copies the regular files below {@code from} into {@code to}, leaving out every path (file or
+     * directory, with what is below it) that {@code skip} accepts.
+     *
+     * @return the copied files, relative to {@code from}, sorted
+     */
+    public static List<String> copy(Path from, Path to, Predicate<Path> skip) throws IOException {
+        List<String> copied = new ArrayList<>();
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (!dir.equals(from) && skip.test(dir)) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile() && !skip.test(file)) {
+                    String rel = from.relativize(file).toString();
+                    Files.copy(file, to.resolve(rel), StandardCopyOption.REPLACE_EXISTING);
+                    copied.add(rel);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        copied.sort(Comparator.naturalOrder());
+        return copied;
     }
 }

@@ -4,16 +4,10 @@ import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Lays out fs0: the user's code and our wrapper in {@code lib/python3.7/app}, an empty
@@ -38,7 +32,7 @@ public final class Fs0Assembler {
             Files.createDirectories(fs0.sitePackages());
             Files.createDirectories(fs0.dev());
             Files.createDirectories(fs0.tmp());
-            List<String> copied = copyTree(sourceDir, fs0.app());
+            List<String> copied = Trees.copy(sourceDir, fs0.app(), Fs0Assembler::skipped);
             try (InputStream wrapper = Fs0Assembler.class.getResourceAsStream(WRAPPER)) {
                 Files.copy(wrapper, fs0.app().resolve(WRAPPER), StandardCopyOption.REPLACE_EXISTING);
             }
@@ -48,32 +42,6 @@ public final class Fs0Assembler {
         }
     }
 
-    /** Copies sources, leaving out byte code caches and hidden files; returns relative paths. */
-    private static List<String> copyTree(Path from, Path to) throws IOException {
-        List<String> copied = new ArrayList<>();
-        Files.walkFileTree(from, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                if (!dir.equals(from) && skipped(dir)) {
-                    return FileVisitResult.SKIP_SUBTREE;
-                }
-                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!skipped(file) && attrs.isRegularFile()) {
-                    String rel = from.relativize(file).toString();
-                    Files.copy(file, to.resolve(rel), StandardCopyOption.REPLACE_EXISTING);
-                    copied.add(rel);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        copied.sort(Comparator.naturalOrder());
-        return copied;
-    }
 
     private static boolean skipped(Path p) {
         String name = p.getFileName().toString();

@@ -103,7 +103,7 @@ public final class Requirements {
                 }
                 installIntoCache(requirementsTxt, entry, settings, log);
             }
-            copyTree(entry, sitePackages);
+            Trees.copy(entry, sitePackages, p -> p.getFileName().toString().equals(COMPLETE));
             return new Outcome(requirements.size(), cached, distributions(sitePackages));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not install the requirements into " + sitePackages + ": "
@@ -225,23 +225,6 @@ public final class Requirements {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        Files.walkFileTree(from, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!file.getFileName().toString().equals(COMPLETE)) {
-                    Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 
     private record ProcessResult(int exit, String output) {
     }
