@@ -11,13 +11,11 @@ import json
 import os
 import platform
 import re
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tarfile
-import tempfile
 import threading
 import time
 
@@ -46,22 +44,27 @@ def percentile(sorted_values, p):
     return sorted_values[i]
 
 
-class Vm(object):
-    """One QEMU boot with the plugin's command line; the console is read live for timestamps."""
+def load_command(project):
+    """The exact QEMU command line the plugin ran in the project's last boot test."""
+    path = os.path.join(project, "target", "unikernel", "qemu-command.txt")
+    with open(path) as f:
+        return [line.rstrip("\n") for line in f]
 
-    def __init__(self, kernel, accel_args, memory="256M"):
+
+def arg_after(command, flag):
+    return command[command.index(flag) + 1]
+
+
+class Vm(object):
+    """Replays the plugin's QEMU command line (another host port, optionally another -m); the
+    console is read live for timestamps."""
+
+    def __init__(self, command, memory=None):
         self.port = free_port()
-        k = kernel
-        cmd = ["qemu-system-x86_64"] + accel_args + ["-m", memory, "-nographic", "-nodefaults", "-no-reboot",
-                                                    "-serial", "stdio", "-kernel", k["kernel"]]
-        if k.get("initrd"):
-            cmd += ["-initrd", k["initrd"]]
-        cmd += ["-append", k["args"].replace("{guestPort}", "8123"),
-                "-fsdev", "local,id=fs0,path=%s,security_model=none,readonly=on" % k["fs0"],
-                "-device", "virtio-9p-pci,fsdev=fs0,mount_tag=fs0,disable-modern=on,disable-legacy=off",
-                "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8123" % self.port,
-                "-device", "virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,romfile="]
-        cmd += k.get("qemu_args", "").split()
+        cmd = [re.sub(r"hostfwd=tcp:127\.0\.0\.1:\d+-:", "hostfwd=tcp:127.0.0.1:%d-:" % self.port, a)
+               for a in command]
+        if memory:
+            cmd[cmd.index("-m") + 1] = memory
         self.first_output = None
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -97,10 +100,10 @@ class Vm(object):
         self.proc.wait(10)
 
 
-def cold_start(kernel, accel_args, runs):
+def cold_start(command, runs):
     results = []
     for _ in range(runs):
-        vm = Vm(kernel, accel_args)
+        vm = Vm(command)
         try:
             ready = vm.wait_ready()
             if ready is None:
@@ -149,9 +152,9 @@ def load(port, requests, keep_alive):
             "requests": requests}
 
 
-def invocation(kernel, accel_args, requests):
+def invocation(command, fs0, requests):
     out = {}
-    vm = Vm(kernel, accel_args)
+    vm = Vm(command)
     try:
         if vm.wait_ready() is None:
             raise SystemExit("bench: the VM did not become ready")
@@ -161,7 +164,7 @@ def invocation(kernel, accel_args, requests):
         vm.stop()
     # The floor: the same wrapper and function straight on the host's python3.
     port = free_port()
-    wrapper = os.path.join(kernel["fs0"], "lib", "python3.7", "app", "wrapper.py")
+    wrapper = os.path.join(fs0, "lib", "python3.7", "app", "wrapper.py")
     host = subprocess.Popen([sys.executable, wrapper, "--port", str(port), "--host", "127.0.0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -180,12 +183,12 @@ def invocation(kernel, accel_args, requests):
     return out
 
 
-def memory_floor(kernel, accel_args, candidates):
+def memory_floor(command, candidates):
     """The smallest -m (MiB) at which the function still answers, by bisection over candidates."""
     lo, hi, best = 0, len(candidates) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        vm = Vm(kernel, accel_args, "%dM" % candidates[mid])
+        vm = Vm(command, "%dM" % candidates[mid])
         try:
             ok = vm.wait_ready(timeout=60) is not None
         finally:
@@ -255,16 +258,6 @@ def machine(accel_name):
             "kernel": platform.release(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def kvm_works(kernel):
-    """KVM may be present but unusable (nested virtualisation): try one boot."""
-    if not (os.access("/dev/kvm", os.R_OK | os.W_OK)):
-        return False
-    vm = Vm(kernel, ["-enable-kvm", "-cpu", "host"])
-    try:
-        return vm.wait_ready(timeout=30) is not None
-    finally:
-        vm.stop()
-
 
 def markdown(r):
     lines = ["# unikernel-faas benchmarks", "",
@@ -310,53 +303,41 @@ def markdown(r):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--project", required=True)
-    p.add_argument("--kernel", required=True)
+    p.add_argument("--project", required=True, help="a project whose boot test ran (its qemu-command.txt)")
     p.add_argument("--kernel-name", default="ci-test-kernel")
-    p.add_argument("--initrd", default="")
-    p.add_argument("--kernel-args", required=True)
-    p.add_argument("--qemu-args", default="")
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--merge-cold-start", action="store_true",
                    help="only measure this kernel's cold start and add it to the existing results")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     a = p.parse_args()
-    # Maven resolves relative file parameters against the project: hand it absolute ones.
-    a.project, a.kernel = os.path.abspath(a.project), os.path.abspath(a.kernel)
-    a.initrd = os.path.abspath(a.initrd) if a.initrd else ""
-    fs0 = os.path.join(a.project, "target", "unikernel", "fs0")
-    kernel = {"kernel": a.kernel, "initrd": a.initrd, "args": a.kernel_args, "qemu_args": a.qemu_args, "fs0": fs0}
+    project = os.path.abspath(a.project)
+    command = load_command(project)
+    fs0 = os.path.join(project, "target", "unikernel", "fs0")
     runs = 1 if a.smoke else 5
     name = "smoke" if a.smoke else "latest"
     if a.merge_cold_start:
-        merge_cold_start(a, kernel, runs, name)
+        merge_cold_start(a, command, runs, name)
         return
-    accel_name, accel = ("KVM", ["-enable-kvm", "-cpu", "host"]) if kvm_works(kernel) else \
-        ("TCG", ["-accel", "tcg", "-cpu", "max"])
+    # The plugin chose the accelerator (KVM only when QEMU can use it) and recorded it.
+    accel_name = "KVM" if "-enable-kvm" in command else "TCG"
     results = {"mode": "smoke" if a.smoke else "full", "machine": machine(accel_name),
-               "cold_start": {a.kernel_name: cold_start(kernel, accel, runs)},
-               "invocation": invocation(kernel, accel, 20 if a.smoke else 500),
-               "size": sizes(a.project, fs0, a.kernel),
+               "cold_start": {a.kernel_name: cold_start(command, runs)},
+               "invocation": invocation(command, fs0, 20 if a.smoke else 500),
+               "size": sizes(project, fs0, arg_after(command, "-kernel")),
                "note": ("The Unikraft kernel is measured only when it is in the cache; this run used %s. Under TCG "
                         "every guest instruction is emulated, so boot figures are far above KVM's." % a.kernel_name)}
-    boot = ["-Dunikernel.kernel=" + a.kernel, "-Dunikernel.kernelArgs=" + a.kernel_args,
-            "-Dunikernel.qemuArgs=" + a.qemu_args]
-    if a.initrd:
-        boot.append("-Dunikernel.initrd=" + a.initrd)
     if not a.smoke:
-        results["build"] = build_times(a.project, boot, 3)
-        results["memory_floor_mib"] = memory_floor(kernel, accel, [32, 48, 64, 96, 128, 192, 256])
+        results["build"] = build_times(project, ["-Dunikernel.kernel=" + arg_after(command, "-kernel")], 3)
+        results["memory_floor_mib"] = memory_floor(command, [32, 48, 64, 96, 128, 192, 256])
     write(a.out, name, results)
 
 
-def merge_cold_start(a, kernel, runs, name):
+def merge_cold_start(a, command, runs, name):
     """Adds one more kernel's cold start (e.g. the cached Unikraft kernel) to a run's results."""
     path = os.path.join(a.out, name + ".json")
     with open(path) as f:
         results = json.load(f)
-    accel = ["-enable-kvm", "-cpu", "host"] if results["machine"]["accelerator"] == "KVM" else \
-        ["-accel", "tcg", "-cpu", "max"]
-    results["cold_start"][a.kernel_name] = cold_start(kernel, accel, runs)
+    results["cold_start"][a.kernel_name] = cold_start(command, runs)
     results["note"] = "Cold start measured for: %s." % ", ".join(sorted(results["cold_start"]))
     write(a.out, name, results)
 

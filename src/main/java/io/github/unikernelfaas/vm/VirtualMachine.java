@@ -28,6 +28,9 @@ public final class VirtualMachine implements AutoCloseable {
         this.shutdownHook = new Thread(this::kill, "unikernel-faas-qemu-stop");
     }
 
+    /** Beside the console log: the exact QEMU command line, one argument per line, to rerun it by hand. */
+    public static final String COMMAND_FILE = "qemu-command.txt";
+
     /**
      * Starts QEMU with its console (and QEMU's own messages) going to {@code consoleLog}.
      * The pidfile records the process for {@link StaleVmSweeper}.
@@ -45,6 +48,7 @@ public final class VirtualMachine implements AutoCloseable {
         try {
             Files.createDirectories(consoleLog.toAbsolutePath().getParent());
             Files.createDirectories(pidFile.toAbsolutePath().getParent());
+            Files.write(consoleLog.resolveSibling(COMMAND_FILE), command, StandardCharsets.UTF_8);
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(consoleLog.toFile())

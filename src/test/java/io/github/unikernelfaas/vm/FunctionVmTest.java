@@ -47,6 +47,8 @@ class FunctionVmTest {
         assertFalse(vm.isAlive(), "closing stops QEMU");
         assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the pidfile goes with it");
         assertTrue(Files.readString(dir.resolve("work/console.log")).contains("fake-qemu: listening"));
+        assertEquals(QemuCommand.of(vm.config()), Files.readAllLines(dir.resolve("work/qemu-command.txt")),
+                "the exact command line is kept beside the console");
     }
 
     @Test
