@@ -30,7 +30,5 @@ assert report.contains('tests="2"') && report.contains('failures="0"')
 assert new File(gen, 'target/unikernel/fs0/lib/python3.7/app/wrapper.py').isFile()
 assert new File(gen, 'target/unikernel/console.log').text.contains('ukfaas: listening')
 
-def left = ['pgrep', '-f', 'unikernel-faas:my-fn'].execute()
-left.waitFor()
-assert left.exitValue() == 1 : 'a QEMU of this IT is still running: ' + left.text
+evaluate(new File(itCommon, 'no-qemu-left.groovy'))('my-fn')
 true

@@ -5,7 +5,5 @@ assert log.contains('PASS b-after') : 'the server must keep serving after a hand
 def console = new File(basedir, 'target/unikernel/console.log').text
 assert console.contains('Traceback') && console.contains('ValueError: refusing on purpose')
 
-def left = ["pgrep", "-f", "unikernel-faas:" + basedir.name].execute()
-left.waitFor()
-assert left.exitValue() == 1 : "a QEMU of this IT is still running: " + left.text
+evaluate(new File(itCommon, 'no-qemu-left.groovy'))(basedir.name)
 true

@@ -15,7 +15,5 @@ assert skopeo.exitValue() == 0
 def md = java.security.MessageDigest.getInstance('SHA-256').digest(raw.getBytes('UTF-8')).encodeHex().toString()
 assert 'sha256:' + md == digest : 'image.digest is the manifest digest'
 assert raw.contains('"org.unikraft.kernel.version":"0.13.1~85b83a74"')
-def left = ['pgrep', '-f', 'unikernel-faas:' + basedir.name].execute()
-left.waitFor()
-assert left.exitValue() == 1 : 'a QEMU of this IT is still running: ' + left.text
+evaluate(new File(itCommon, 'no-qemu-left.groovy'))(basedir.name)
 true

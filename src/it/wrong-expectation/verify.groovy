@@ -5,7 +5,5 @@ assert log.contains('add: expected {"sum":7} but got {"sum":6}')
 def report = new File(basedir, 'target/unikernel-reports/TEST-unikernel.wrong-expectation.xml').text
 assert report.contains('tests="2"') && report.contains('failures="1"')
 
-def left = ["pgrep", "-f", "unikernel-faas:" + basedir.name].execute()
-left.waitFor()
-assert left.exitValue() == 1 : "a QEMU of this IT is still running: " + left.text
+evaluate(new File(itCommon, 'no-qemu-left.groovy'))(basedir.name)
 true
