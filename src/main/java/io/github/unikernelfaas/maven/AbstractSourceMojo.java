@@ -30,10 +30,6 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Component
     private SettingsDecrypter settingsDecrypter;
 
-    /** Where verified sources are cached, shared by all builds of the user. */
-    @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
-    protected File cacheDir;
-
     /**
      * A base URL replacing every upstream host: https://HOST/PATH is fetched from MIRROR/HOST/PATH
      * (http, https or file URL).

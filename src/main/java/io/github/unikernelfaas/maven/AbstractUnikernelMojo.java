@@ -36,6 +36,10 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.unikraftVersion", defaultValue = "0.13.1~85b83a74")
     protected String unikraftVersion;
 
+    /** The user's cache, shared by all builds: verified sources, kernels, dependencies, KVM verdicts. */
+    @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
+    protected File cacheDir;
+
     /** Where logs, pidfile and results go. */
     @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
     protected File workDirectory;

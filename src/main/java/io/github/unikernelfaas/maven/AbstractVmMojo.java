@@ -1,14 +1,20 @@
 package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.vm.Accelerator;
+import io.github.unikernelfaas.vm.AcceleratorChoice;
+import io.github.unikernelfaas.vm.BootLog;
+import io.github.unikernelfaas.vm.FunctionVm;
+import io.github.unikernelfaas.vm.KvmHost;
+import io.github.unikernelfaas.vm.KvmVerdicts;
 import io.github.unikernelfaas.vm.QemuLocator;
 import io.github.unikernelfaas.vm.VmConfig;
-import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /** Parameters shared by the goals that boot the function VM. */
@@ -44,7 +50,10 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     @Parameter(property = "unikernel.guestPort", defaultValue = "8123")
     protected int guestPort;
 
-    /** auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg. */
+    /**
+     * auto (KVM when the host's KVM runs the guest, else TCG; a failed KVM boot falls back to TCG and is
+     * remembered in the cache), kvm or tcg.
+     */
     @Parameter(property = "unikernel.accel", defaultValue = "auto")
     protected String accel;
 
@@ -56,13 +65,24 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     @Parameter(property = "unikernel.invokeTimeout", defaultValue = "30")
     protected int invokeTimeout;
 
+    /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
-        Path kernel = kernel();
-        Accelerator accelerator = Accelerator.choose(accel, Path.of("/dev/kvm"));
-        return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel,
+        return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel(),
                 initrd == null ? null : initrd.toPath(), kernelArgs, fs0.toPath(), memory, hostPort, guestPort,
-                accelerator, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId(),
-                accelerator == Accelerator.KVM && !"kvm".equalsIgnoreCase(accel.trim()));
+                Accelerator.TCG, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
+    }
+
+    /** Boots the function VM with the accelerator unikernel.accel asks for, KVM verdicts remembered in the cache. */
+    protected FunctionVm boot(VmConfig config, HttpClient client) {
+        KvmVerdicts verdicts = new KvmVerdicts(cacheDir.toPath().resolve("accel"));
+        KvmHost host = KvmHost.system();
+        // Hashing the kernel for a remembered verdict only matters when the host itself does not rule KVM out.
+        Optional<String> remembered = host.problem().isPresent() || "tcg".equalsIgnoreCase(accel.trim())
+                ? Optional.empty()
+                : verdicts.failure(config);
+        AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, remembered);
+        return FunctionVm.boot(config, choice, verdicts, workDir(), client, bootTimeout(),
+                new BootLog(getLog()::info, getLog()::warn));
     }
 
     protected Duration bootTimeout() {

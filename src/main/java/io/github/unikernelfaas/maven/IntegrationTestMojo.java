@@ -53,7 +53,7 @@ public class IntegrationTestMojo extends AbstractVmMojo {
         VmConfig config = vmConfig(Ports.free());
         HttpClient http = FunctionClient.newHttpClient();
         TestRun run;
-        try (FunctionVm vm = FunctionVm.boot(config, workDir(), http, bootTimeout(), getLog()::info)) {
+        try (FunctionVm vm = boot(config, http)) {
             getLog().info(String.format("Function ready after %.2f s", vm.bootSeconds()));
             if (cases.isEmpty()) {
                 getLog().warn("No test events in " + eventsDirectory + ": the VM booted and answered /health;"

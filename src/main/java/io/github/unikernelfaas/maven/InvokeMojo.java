@@ -33,7 +33,7 @@ public class InvokeMojo extends AbstractVmMojo {
         HttpClient http = FunctionClient.newHttpClient();
         Invocation r;
         double boot;
-        try (FunctionVm vm = FunctionVm.boot(vmConfig(Ports.free()), workDir(), http, bootTimeout(), getLog()::info)) {
+        try (FunctionVm vm = boot(vmConfig(Ports.free()), http)) {
             boot = vm.bootSeconds();
             try {
                 r = new FunctionClient(http, vm.hostPort(), invokeTimeout()).invoke(c.body());

@@ -20,8 +20,7 @@ public class RunMojo extends AbstractVmMojo {
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         Ports.requireFree(port, "unikernel.port");
-        try (FunctionVm vm = FunctionVm.boot(vmConfig(port), workDir(), FunctionClient.newHttpClient(), bootTimeout(),
-                getLog()::info)) {
+        try (FunctionVm vm = boot(vmConfig(port), FunctionClient.newHttpClient())) {
             getLog().info(String.format("Function ready after %.2f s: http://127.0.0.1:%d/ (press Ctrl-C to stop)",
                     vm.bootSeconds(), port));
             getLog().info("Try: curl -s -H 'Content-Type: application/json' -d '{\"name\":\"you\"}' http://127.0.0.1:"

@@ -3,13 +3,20 @@ package io.github.unikernelfaas.vm;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Boots a function VM and waits until it serves: sweeps a VM an earlier killed build left behind,
- * starts QEMU, waits for /health, and stops QEMU again if it never gets there.
+ * starts QEMU, waits for /health, and stops QEMU again if it never gets there. Auto-detected KVM that
+ * does not run the guest (QEMU dies, the guest halts in internal-error, or nothing answers within
+ * {@link #KVM_TRIAL}) gives way to TCG, and the verdict is remembered for this host, QEMU and kernel.
  */
 public final class FunctionVm implements AutoCloseable {
+    /** A working KVM brings our guests to /health in a few seconds; TCG takes 2-7 s. */
+    static final Duration KVM_TRIAL = Duration.ofSeconds(20);
+
     private final VirtualMachine vm;
     private final double bootSeconds;
 
@@ -18,38 +25,87 @@ public final class FunctionVm implements AutoCloseable {
         this.bootSeconds = bootSeconds;
     }
 
-    /**
-     * @param workDir holds the console log and the pidfile
-     */
+    /** Boots with the accelerator in {@code config}, no fallback (tests and tools). */
     public static FunctionVm boot(VmConfig config, Path workDir, HttpClient client, Duration bootTimeout,
             Consumer<String> log) {
-        Path pidFile = workDir.resolve("qemu.pid");
-        StaleVmSweeper.sweep(pidFile, log);
-        Path console = workDir.resolve("console.log");
-        log.accept("Booting " + config.kernel().getFileName() + " under QEMU (" + config.accelerator().description()
-                + "), port 127.0.0.1:" + config.hostPort() + " -> guest " + config.guestPort()
-                + "; console: " + console);
-        VirtualMachine vm = VirtualMachine.start(config, console, pidFile);
+        return boot(config, AcceleratorChoice.of(config.accelerator()), null, workDir, client, bootTimeout,
+                BootLog.to(log));
+    }
+
+    /**
+     * @param verdicts where KVM failures are remembered, or null not to remember them
+     * @param workDir  holds the console log, the pidfile and the QMP socket
+     */
+    public static FunctionVm boot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts, Path workDir,
+            HttpClient client, Duration bootTimeout, BootLog log) {
+        StaleVmSweeper.sweep(workDir.resolve("qemu.pid"), log.info());
+        choice.note().ifPresent(log.warn());
+        VmConfig first = config.withAccelerator(choice.first());
+        if (first.accelerator() != Accelerator.KVM) {
+            return attempt(first, workDir, client, bootTimeout, log);
+        }
+        Duration window = choice.fallBackToTcg() && KVM_TRIAL.compareTo(bootTimeout) < 0 ? KVM_TRIAL : bootTimeout;
         try {
-            double seconds = Readiness.await(vm, client, bootTimeout);
-            return new FunctionVm(vm, seconds);
+            return attempt(first, workDir, client, window, log);
+        } catch (VmException e) {
+            Optional<String> why = kvmFailure(e, choice.fallBackToTcg());
+            if (why.isEmpty()) {
+                throw e;
+            }
+            if (!choice.fallBackToTcg()) {
+                remember(verdicts, config, why.get());
+                throw new VmException("The guest does not run under KVM on this host: " + why.get() + ". Use -D"
+                        + AcceleratorChoice.PROPERTY + "=tcg (software emulation) or -D" + AcceleratorChoice.PROPERTY
+                        + "=auto.\n" + e.getMessage(), e);
+            }
+            log.warn().accept("KVM is present but does not run this guest (" + why.get() + "): booting under TCG"
+                    + " instead. Later boots on this host start under TCG at once; -D" + AcceleratorChoice.PROPERTY
+                    + "=tcg skips the attempt.");
+            FunctionVm vm = attempt(config.withAccelerator(Accelerator.TCG), workDir, client, bootTimeout, log);
+            remember(verdicts, config, why.get());
+            return vm;
+        }
+    }
+
+    private static FunctionVm attempt(VmConfig config, Path workDir, HttpClient client, Duration timeout, BootLog log) {
+        Path console = workDir.resolve("console.log");
+        log.info().accept("Booting " + config.kernel().getFileName() + " under QEMU ("
+                + config.accelerator().description() + "), port 127.0.0.1:" + config.hostPort() + " -> guest "
+                + config.guestPort() + "; console: " + console);
+        VirtualMachine vm = VirtualMachine.start(config, console, workDir.resolve("qemu.pid"));
+        try {
+            return new FunctionVm(vm, Readiness.await(vm, client, timeout));
         } catch (RuntimeException e) {
             vm.close();
-            if (config.tcgFallback() && kvmFailed(vm)) {
-                String why = ConsoleLog.tail(console, 1).stream().findFirst().orElse("no message");
-                log.accept("KVM is present but QEMU cannot use it (" + why + "): booting under TCG instead."
-                        + " Use -Dunikernel.accel=tcg to skip the attempt.");
-                return boot(config.withAccelerator(Accelerator.TCG), workDir, client, bootTimeout, log);
-            }
             throw e;
         }
     }
 
-    /** QEMU died at start-up and said why in KVM's terms (nested or restricted virtualisation). */
-    private static boolean kvmFailed(VirtualMachine vm) {
-        return !vm.isAlive() && vm.config().accelerator() == Accelerator.KVM
-                && ConsoleLog.tail(vm.consoleLog(), 10).stream()
-                        .anyMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("kvm"));
+    /** Why a failed KVM attempt is KVM's fault, if it is. */
+    static Optional<String> kvmFailure(VmException e, boolean trial) {
+        if (e instanceof GuestHaltedException h) {
+            return Optional.of("QEMU stopped the guest in state " + h.state());
+        }
+        if (e instanceof QemuExitedException x) {
+            // QEMU's own complaint comes last, after whatever the guest printed.
+            for (int i = x.consoleTail().size() - 1; i >= 0; i--) {
+                String line = x.consoleTail().get(i);
+                if (line.toLowerCase(Locale.ROOT).contains("kvm")) {
+                    return Optional.of("QEMU exited: " + line.trim());
+                }
+            }
+            return Optional.empty();
+        }
+        if (e instanceof BootTimeoutException && trial) {
+            return Optional.of("no answer within " + KVM_TRIAL.toSeconds() + " s under KVM");
+        }
+        return Optional.empty();
+    }
+
+    private static void remember(KvmVerdicts verdicts, VmConfig config, String why) {
+        if (verdicts != null) {
+            verdicts.recordFailure(config, why);
+        }
     }
 
     public VirtualMachine vm() {

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.vm;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,7 +12,8 @@ public final class QemuCommand {
     private QemuCommand() {
     }
 
-    public static List<String> of(VmConfig c) {
+    /** @param qmpSocket where QEMU listens for QMP (its run state tells a KVM failure from a slow guest) */
+    public static List<String> of(VmConfig c, Path qmpSocket) {
         List<String> cmd = new ArrayList<>();
         cmd.add(c.qemu().toString());
         if (c.name() != null && !c.name().isBlank()) {
@@ -48,6 +50,8 @@ public final class QemuCommand {
         cmd.add("-device");
         // romfile= drops the NIC's iPXE option ROM: nothing network-boots, and it costs ~0.4 s under TCG.
         cmd.add("virtio-net-pci,netdev=n0," + LEGACY_VIRTIO + ",romfile=");
+        cmd.add("-qmp");
+        cmd.add("unix:" + escape(qmpSocket.toAbsolutePath().toString()) + ",server=on,wait=off");
         cmd.addAll(c.extraArgs());
         return cmd;
     }

@@ -26,9 +26,17 @@ public final class Readiness {
         String lastProblem = "no answer yet";
         while (true) {
             if (!vm.isAlive()) {
-                throw new VmException("QEMU exited with code " + vm.exitCode() + " before the function answered "
+                throw new QemuExitedException("QEMU exited with code " + vm.exitCode() + " before the function answered "
                         + health + " (" + String.format("%.1f", vm.secondsSinceStart()) + " s after start).\n"
-                        + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+                        + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES),
+                        ConsoleLog.tail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+            }
+            java.util.Optional<String> halted = vm.haltedState();
+            if (halted.isPresent()) {
+                throw new GuestHaltedException(halted.get(), "The guest stopped under "
+                        + vm.config().accelerator().description() + " (QEMU state " + halted.get() + ") "
+                        + String.format("%.1f", vm.secondsSinceStart()) + " s after start, before the function answered "
+                        + health + ".\n" + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
             }
             try {
                 HttpResponse<Void> r = client.send(HttpRequest.newBuilder(health).timeout(PROBE_TIMEOUT).GET().build(),
@@ -44,8 +52,9 @@ public final class Readiness {
                 throw new VmException("Interrupted while waiting for the VM to become ready", e);
             }
             if (System.nanoTime() > deadline) {
-                throw new VmException("The function did not become ready within " + timeout.toSeconds()
-                        + " s (unikernel.bootTimeout): " + health + " last gave " + lastProblem + ".\n"
+                throw new BootTimeoutException("The function did not become ready within " + timeout.toSeconds()
+                        + " s under " + vm.config().accelerator().description() + " (unikernel.bootTimeout): "
+                        + health + " last gave " + lastProblem + ".\n"
                         + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
             }
             try {

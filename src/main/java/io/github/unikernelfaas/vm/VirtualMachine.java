@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,14 +19,27 @@ public final class VirtualMachine implements AutoCloseable {
     private final Process process;
     private final Path consoleLog;
     private final Path pidFile;
+    private final Path qmpSocket;
     private final Thread shutdownHook;
     private final long startNanos;
+    private Qmp qmp;
 
-    private VirtualMachine(VmConfig config, Process process, Path consoleLog, Path pidFile, long startNanos) {
+    /** QEMU run states in which the guest has stopped for good while QEMU itself lives on. */
+    static final Set<String> HALTED_STATES = Set.of("internal-error", "guest-panicked", "io-error", "shutdown",
+            "watchdog");
+    /** What QEMU prints when KVM cannot execute the guest (the vCPU then stops, QEMU stays alive). */
+    static final String KVM_INTERNAL_ERROR = "KVM internal error";
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(1);
+    /** Unix socket paths are limited to 108 bytes; longer work directories get a private temp directory. */
+    private static final int MAX_SOCKET_PATH = 100;
+
+    private VirtualMachine(VmConfig config, Process process, Path consoleLog, Path pidFile, Path qmpSocket,
+            long startNanos) {
         this.config = config;
         this.process = process;
         this.consoleLog = consoleLog;
         this.pidFile = pidFile;
+        this.qmpSocket = qmpSocket;
         this.startNanos = startNanos;
         this.shutdownHook = new Thread(this::kill, "unikernel-faas-qemu-stop");
     }
@@ -44,10 +60,12 @@ public final class VirtualMachine implements AutoCloseable {
             throw new VmException("The root filesystem " + config.fs0() + " does not exist: run the build goal first"
                     + " (mvn compile)");
         }
-        List<String> command = QemuCommand.of(config);
         try {
             Files.createDirectories(consoleLog.toAbsolutePath().getParent());
             Files.createDirectories(pidFile.toAbsolutePath().getParent());
+            Path qmpSocket = qmpSocket(consoleLog.toAbsolutePath().resolveSibling("qmp.sock"));
+            Files.deleteIfExists(qmpSocket);
+            List<String> command = QemuCommand.of(config, qmpSocket);
             Files.write(consoleLog.resolveSibling(COMMAND_FILE), command, StandardCharsets.UTF_8);
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -55,13 +73,20 @@ public final class VirtualMachine implements AutoCloseable {
                     .redirectInput(ProcessBuilder.Redirect.PIPE);
             long t0 = System.nanoTime();
             Process p = pb.start();
-            VirtualMachine vm = new VirtualMachine(config, p, consoleLog, pidFile, t0);
+            VirtualMachine vm = new VirtualMachine(config, p, consoleLog, pidFile, qmpSocket, t0);
             Runtime.getRuntime().addShutdownHook(vm.shutdownHook);
             StaleVmSweeper.record(pidFile, p.pid());
             return vm;
         } catch (IOException e) {
             throw new VmException("Could not start " + config.qemu() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Path qmpSocket(Path preferred) throws IOException {
+        if (preferred.toString().length() <= MAX_SOCKET_PATH) {
+            return preferred;
+        }
+        return Files.createTempDirectory("ukfaas-qmp").resolve("qmp.sock");
     }
 
     private static void checkFile(Path file, String what, String property) {
@@ -95,6 +120,31 @@ public final class VirtualMachine implements AutoCloseable {
         return process.isAlive() ? -1 : process.exitValue();
     }
 
+    /**
+     * Why the guest stopped while QEMU lives on, if it did: QEMU's run state over QMP (e.g.
+     * {@code internal-error} after a KVM emulation failure), or QEMU's KVM error on the console.
+     */
+    public synchronized Optional<String> haltedState() {
+        if (!process.isAlive()) {
+            return Optional.empty();
+        }
+        try {
+            if (qmp == null && Files.exists(qmpSocket)) {
+                qmp = Qmp.connect(qmpSocket, QMP_TIMEOUT);
+            }
+            if (qmp != null) {
+                String status = qmp.status(QMP_TIMEOUT);
+                if (HALTED_STATES.contains(status)) {
+                    return Optional.of(status);
+                }
+            }
+        } catch (IOException e) {
+            closeQmp();
+        }
+        boolean kvmError = ConsoleLog.tail(consoleLog, 40).stream().anyMatch(l -> l.contains(KVM_INTERNAL_ERROR));
+        return kvmError ? Optional.of("internal-error") : Optional.empty();
+    }
+
     public double secondsSinceStart() {
         return (System.nanoTime() - startNanos) / 1e9;
     }
@@ -114,8 +164,16 @@ public final class VirtualMachine implements AutoCloseable {
         }
     }
 
+    private synchronized void closeQmp() {
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+    }
+
     /** Stops QEMU: SIGTERM, a short grace period, then SIGKILL. Safe to call more than once. */
     private void kill() {
+        closeQmp();
         if (process.isAlive()) {
             process.destroy();
             try {
@@ -129,6 +187,10 @@ public final class VirtualMachine implements AutoCloseable {
             }
         }
         try {
+            Files.deleteIfExists(qmpSocket);
+            if (qmpSocket.getParent().getFileName().toString().startsWith("ukfaas-qmp")) {
+                Files.deleteIfExists(qmpSocket.getParent());
+            }
             if (Files.isRegularFile(pidFile)
                     && Files.readString(pidFile, StandardCharsets.US_ASCII).trim().equals(Long.toString(process.pid()))) {
                 Files.delete(pidFile);

@@ -18,7 +18,6 @@ import java.util.Objects;
  * @param accelerator KVM or TCG
  * @param extraArgs   user-supplied QEMU arguments, appended last
  * @param name        tag put on the QEMU command line so stale VMs of this project can be recognised
- * @param tcgFallback when KVM was auto-detected: boot under TCG if QEMU cannot start with KVM
  */
 public record VmConfig(
         Path qemu,
@@ -31,8 +30,7 @@ public record VmConfig(
         int guestPort,
         Accelerator accelerator,
         List<String> extraArgs,
-        String name,
-        boolean tcgFallback) {
+        String name) {
 
     public static final String GUEST_PORT_TOKEN = "{guestPort}";
 
@@ -62,7 +60,6 @@ public record VmConfig(
     }
 
     public VmConfig withAccelerator(Accelerator a) {
-        return new VmConfig(qemu, kernel, initrd, kernelArgs, fs0, memoryMb, hostPort, guestPort, a, extraArgs, name,
-                false);
+        return new VmConfig(qemu, kernel, initrd, kernelArgs, fs0, memoryMb, hostPort, guestPort, a, extraArgs, name);
     }
 }

@@ -1,41 +1,97 @@
 package io.github.unikernelfaas.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Choosing the accelerator from the setting, the host's KVM and a remembered verdict. */
 class AcceleratorTest {
     @TempDir
     Path dir;
 
-    @Test
-    void missingDeviceMeansTcg() {
-        assertEquals(Accelerator.TCG, Accelerator.detect(dir.resolve("kvm")));
-        assertEquals(Accelerator.TCG, Accelerator.choose("auto", dir.resolve("kvm")));
+    private KvmHost host(boolean device, String... modules) throws Exception {
+        Path sys = Files.createDirectories(dir.resolve("sys-module"));
+        for (String m : modules) {
+            Files.createDirectories(sys.resolve(m));
+        }
+        Path kvm = dir.resolve("kvm");
+        if (device && !Files.exists(kvm)) {
+            Files.createFile(kvm);
+        }
+        return new KvmHost(kvm, sys);
     }
 
     @Test
-    void readWritableDeviceMeansKvm() throws Exception {
-        Path kvm = Files.createFile(dir.resolve("kvm"));
-        assertEquals(Accelerator.KVM, Accelerator.detect(kvm));
-        assertEquals(Accelerator.KVM, Accelerator.choose("kvm", kvm));
-        assertEquals(Accelerator.TCG, Accelerator.choose("TCG", kvm), "tcg can be forced");
+    void missingDeviceMeansTcgWithAReason() throws Exception {
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(false), Optional.empty());
+        assertEquals(Accelerator.TCG, c.first());
+        assertTrue(c.note().orElseThrow().contains("does not exist"), c.note().toString());
     }
 
     @Test
-    void forcingKvmWithoutDeviceSaysWhy() {
-        VmException e = assertThrows(VmException.class, () -> Accelerator.choose("kvm", dir.resolve("kvm")));
-        assertTrue(e.getMessage().contains("kvm' group"), e.getMessage());
+    void usableDeviceMeansKvmWithFallback() throws Exception {
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(true, "kvm", "kvm_intel"), Optional.empty());
+        assertEquals(Accelerator.KVM, c.first());
+        assertTrue(c.fallBackToTcg());
+        assertTrue(c.note().isEmpty());
+        AcceleratorChoice forced = AcceleratorChoice.choose("kvm", host(true, "kvm", "kvm_amd"), Optional.empty());
+        assertEquals(Accelerator.KVM, forced.first());
+        assertFalse(forced.fallBackToTcg(), "an explicit kvm never falls back");
+        assertEquals(Accelerator.TCG, AcceleratorChoice.choose("TCG", host(true, "kvm_intel"), Optional.empty()).first());
     }
 
     @Test
-    void unknownSettingIsRejected() {
-        VmException e = assertThrows(VmException.class, () -> Accelerator.choose("hvf", dir.resolve("kvm")));
+    void paravirtualisedKvmIsRuledOutBeforeAnyBoot() throws Exception {
+        KvmHost pvm = host(true, "kvm", "kvm_pvm");
+        assertTrue(pvm.problem().orElseThrow().contains("kvm_pvm"));
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", pvm, Optional.empty());
+        assertEquals(Accelerator.TCG, c.first());
+        assertTrue(c.note().orElseThrow().contains("-Dunikernel.accel=tcg"), c.note().toString());
+        VmException e = assertThrows(VmException.class, () -> AcceleratorChoice.choose("kvm", pvm, Optional.empty()));
+        assertTrue(e.getMessage().contains("kvm_pvm") && e.getMessage().contains("-Dunikernel.accel=tcg"),
+                e.getMessage());
+        assertTrue(host(true, "kvm_pvm", "kvm_intel").problem().isEmpty(), "hardware KVM beside PVM is tried");
+    }
+
+    @Test
+    void aRememberedFailureMeansTcgAtOnce() throws Exception {
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(true, "kvm_intel"), Optional.of("halted"));
+        assertEquals(Accelerator.TCG, c.first());
+        assertTrue(c.note().orElseThrow().contains("halted"));
+        assertThrows(VmException.class, () -> AcceleratorChoice.choose("kvm", host(true, "kvm_intel"),
+                Optional.of("halted")));
+    }
+
+    @Test
+    void verdictsAreKeyedByHostQemuAndKernel() throws Exception {
+        Path qemu = Files.writeString(dir.resolve("qemu"), "q");
+        Path rel = Files.writeString(dir.resolve("osrelease"), "6.1.0\n");
+        Path fs0 = Files.createDirectories(dir.resolve("fs0"));
+        VmConfig one = new VmConfig(qemu, Files.writeString(dir.resolve("k1"), "one"), null, "", fs0, 64, 1, 2,
+                Accelerator.KVM, java.util.List.of(), "t");
+        VmConfig two = new VmConfig(qemu, Files.writeString(dir.resolve("k2"), "two"), null, "", fs0, 64, 1, 2,
+                Accelerator.KVM, java.util.List.of(), "t");
+        KvmVerdicts v = new KvmVerdicts(dir.resolve("cache"), rel);
+        assertTrue(v.failure(one).isEmpty());
+        v.recordFailure(one, "QEMU stopped the guest in state internal-error");
+        assertTrue(v.failure(one).orElseThrow().contains("internal-error"));
+        assertTrue(v.failure(one).orElseThrow().contains("delete it"), "says how to retry KVM");
+        assertTrue(v.failure(two).isEmpty(), "another kernel is tried again");
+        Files.writeString(rel, "6.2.0\n");
+        assertTrue(v.failure(one).isEmpty(), "another host kernel is tried again");
+    }
+
+    @Test
+    void unknownSettingIsRejected() throws Exception {
+        VmException e = assertThrows(VmException.class, () -> AcceleratorChoice.choose("hvf", host(false),
+                Optional.empty()));
         assertTrue(e.getMessage().contains("auto, kvm or tcg"), e.getMessage());
     }
 }

@@ -31,7 +31,7 @@ class FunctionVmTest {
         qemu.toFile().setExecutable(true);
         Path kernel = Files.writeString(dir.resolve("kernel-" + mode), mode);
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
-        return new VmConfig(qemu, kernel, null, "", fs0, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t", false);
+        return new VmConfig(qemu, kernel, null, "", fs0, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t");
     }
 
     @Test
@@ -47,7 +47,7 @@ class FunctionVmTest {
         assertFalse(vm.isAlive(), "closing stops QEMU");
         assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the pidfile goes with it");
         assertTrue(Files.readString(dir.resolve("work/console.log")).contains("fake-qemu: listening"));
-        assertEquals(QemuCommand.of(vm.config()), Files.readAllLines(dir.resolve("work/qemu-command.txt")),
+        assertEquals(QemuCommand.of(vm.config(), dir.resolve("work/qmp.sock")), Files.readAllLines(dir.resolve("work/qemu-command.txt")),
                 "the exact command line is kept beside the console");
     }
 
@@ -71,32 +71,91 @@ class FunctionVmTest {
         assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the hung VM was stopped");
     }
 
-    @Test
-    void brokenKvmFallsBackToTcgWhenAutoDetected() throws Exception {
-        VmConfig c = config("nokvm");
-        VmConfig auto = new VmConfig(c.qemu(), c.kernel(), null, "", c.fs0(), 64, c.hostPort(), 8123, Accelerator.KVM,
-                List.of(), "t", true);
-        try (FunctionVm vm = FunctionVm.boot(auto, dir.resolve("work"), http, Duration.ofSeconds(30), log::add)) {
-            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
-        }
-        assertTrue(log.stream().anyMatch(l -> l.contains("booting under TCG instead")), log.toString());
+    private FunctionVm bootAuto(VmConfig c, KvmVerdicts verdicts, List<String> warnings) {
+        return FunctionVm.boot(c, new AcceleratorChoice(Accelerator.KVM, true, Optional.empty()), verdicts,
+                dir.resolve("work"), http, Duration.ofSeconds(30), new BootLog(log::add, warnings::add));
     }
 
     @Test
-    void explicitKvmDoesNotFallBack() throws Exception {
-        VmConfig c = config("nokvm");
-        VmConfig forced = new VmConfig(c.qemu(), c.kernel(), null, "", c.fs0(), 64, c.hostPort(), 8123,
-                Accelerator.KVM, List.of(), "t", false);
+    void kvmThatKillsQemuFallsBackToTcgWhenAutoDetected() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        try (FunctionVm vm = bootAuto(config("nokvm"), null, warnings)) {
+            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("booting under TCG instead"), warnings.toString());
+        assertTrue(warnings.get(0).contains("kvm_buf_set_msrs"), warnings.toString());
+    }
+
+    @Test
+    void aGuestHaltedByKvmIsSeenOverQmpFallsBackFastAndIsRemembered() throws Exception {
+        VmConfig c = config("kvmhalt");
+        KvmVerdicts verdicts = new KvmVerdicts(dir.resolve("cache/accel"));
+        List<String> warnings = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (FunctionVm vm = bootAuto(c, verdicts, warnings)) {
+            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+        }
+        assertTrue((System.nanoTime() - t0) / 1e9 < FunctionVm.KVM_TRIAL.toSeconds(),
+                "QMP's run state ends the KVM attempt before the trial window");
+        assertTrue(warnings.get(0).contains("state internal-error"), warnings.toString());
+        assertTrue(verdicts.failure(c).orElseThrow().contains("internal-error"));
+        assertTrue(Files.readString(dir.resolve("work/qemu-command.txt")).contains("tcg"),
+                "the recorded command line is the one that ran");
+    }
+
+    @Test
+    void theKvmErrorOnTheConsoleIsASecondSignal() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        try (FunctionVm vm = bootAuto(config("kvmerror"), null, warnings)) {
+            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+        }
+        assertTrue(warnings.get(0).contains("state internal-error"), warnings.toString());
+    }
+
+    @Test
+    void explicitKvmFailsNamingKvmAndTheTcgSetting() throws Exception {
+        VmConfig c = config("kvmhalt").withAccelerator(Accelerator.KVM);
+        KvmVerdicts verdicts = new KvmVerdicts(dir.resolve("cache/accel"));
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(c,
+                AcceleratorChoice.of(Accelerator.KVM), verdicts, dir.resolve("work"), http, Duration.ofSeconds(60),
+                BootLog.to(log::add)));
+        assertTrue(e.getMessage().contains("does not run under KVM"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dunikernel.accel=tcg"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the halted VM was stopped");
+        assertTrue(verdicts.failure(c).isPresent(), "remembered, so auto starts under TCG next time");
+    }
+
+    @Test
+    void explicitKvmThatKillsQemuDoesNotFallBack() throws Exception {
+        VmConfig forced = config("nokvm").withAccelerator(Accelerator.KVM);
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(forced, dir.resolve("work"), http,
                 Duration.ofSeconds(30), log::add));
         assertTrue(e.getMessage().contains("kvm_buf_set_msrs"), e.getMessage());
     }
 
     @Test
+    void aBootTimeoutNamesTheAccelerator() throws Exception {
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(config("hang"), dir.resolve("work"),
+                http, Duration.ofSeconds(1), log::add));
+        assertTrue(e.getMessage().contains("under TCG"), e.getMessage());
+    }
+
+    @Test
+    void onlyKvmCausesCountAsKvmFailures() {
+        assertTrue(FunctionVm.kvmFailure(new BootTimeoutException("t"), true).isPresent(), "trial window ran out");
+        assertTrue(FunctionVm.kvmFailure(new BootTimeoutException("t"), false).isEmpty(), "a real timeout");
+        assertTrue(FunctionVm.kvmFailure(new QemuExitedException("x", List.of("guest panic")), true).isEmpty());
+        assertTrue(FunctionVm.kvmFailure(new QemuExitedException("x", List.of("Could not access KVM kernel module")),
+                false).isPresent());
+        assertTrue(FunctionVm.kvmFailure(new VmException("other"), true).isEmpty());
+    }
+
+    @Test
     void missingKernelIsNamed() throws Exception {
         VmConfig c = config("serve");
         VmConfig bad = new VmConfig(c.qemu(), dir.resolve("nope"), null, "", c.fs0(), 64, c.hostPort(), 8123,
-                Accelerator.TCG, List.of(), null, false);
+                Accelerator.TCG, List.of(), null);
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(bad, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));
         assertTrue(e.getMessage().contains("unikernel.kernel"), e.getMessage());

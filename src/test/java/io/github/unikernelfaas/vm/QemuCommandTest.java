@@ -10,10 +10,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class QemuCommandTest {
+    private static final Path QMP = Path.of("/p/target/unikernel/qmp.sock");
+
     private static VmConfig config(Accelerator accel, Path initrd, List<String> extra) {
         return new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), Path.of("/k/kernel"), initrd,
                 "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", Path.of("/p/target/fs0"), 256,
-                40001, 8123, accel, extra, "unikernel-faas:demo", false);
+                40001, 8123, accel, extra, "unikernel-faas:demo");
     }
 
     private static String after(List<String> cmd, String flag, int nth) {
@@ -28,7 +30,7 @@ class QemuCommandTest {
 
     @Test
     void tcgUsesSoftwareEmulationAndNoKvm() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()));
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("/usr/bin/qemu-system-x86_64", cmd.get(0));
         assertEquals("tcg", after(cmd, "-accel", 0));
         assertEquals("max", after(cmd, "-cpu", 0));
@@ -37,7 +39,7 @@ class QemuCommandTest {
 
     @Test
     void kvmEnablesKvmWithHostCpu() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.KVM, null, List.of()));
+        List<String> cmd = QemuCommand.of(config(Accelerator.KVM, null, List.of()), QMP);
         assertTrue(cmd.contains("-enable-kvm"));
         assertEquals("host", after(cmd, "-cpu", 0));
         assertFalse(cmd.contains("tcg"));
@@ -45,7 +47,7 @@ class QemuCommandTest {
 
     @Test
     void portForwardIsBoundToLoopbackOnly() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()));
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
         String netdev = after(cmd, "-netdev", 0);
         assertEquals("user,id=n0,hostfwd=tcp:127.0.0.1:40001-:8123", netdev);
         assertEquals("virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,romfile=", after(cmd, "-device", 1));
@@ -53,7 +55,7 @@ class QemuCommandTest {
 
     @Test
     void fs0IsSharedReadOnlyOver9pAsTagFs0() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()));
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("local,id=fs0,path=/p/target/fs0,security_model=none,readonly=on", after(cmd, "-fsdev", 0));
         assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0,disable-modern=on,disable-legacy=off",
                 after(cmd, "-device", 0));
@@ -62,21 +64,21 @@ class QemuCommandTest {
     @Test
     void commasInPathsAreEscaped() {
         VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("/a,b/fs0"), 64, 1, 2,
-                Accelerator.TCG, List.of(), null, false);
+                Accelerator.TCG, List.of(), null);
         assertEquals("local,id=fs0,path=/a,,b/fs0,security_model=none,readonly=on",
-                after(QemuCommand.of(c), "-fsdev", 0));
-        assertFalse(QemuCommand.of(c).contains("-append"), "an empty command line is not passed");
+                after(QemuCommand.of(c, QMP), "-fsdev", 0));
+        assertFalse(QemuCommand.of(c, QMP).contains("-append"), "an empty command line is not passed");
     }
 
     @Test
     void guestPortIsSubstitutedInTheKernelCommandLine() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()));
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port 8123", after(cmd, "-append", 0));
     }
 
     @Test
     void consoleGoesToStdioWithoutDefaultDevicesOrReboot() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()));
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("stdio", after(cmd, "-serial", 0));
         assertTrue(cmd.containsAll(List.of("-nographic", "-nodefaults", "-no-reboot")));
         assertEquals("256M", after(cmd, "-m", 0));
@@ -85,7 +87,7 @@ class QemuCommandTest {
 
     @Test
     void initrdAndExtraArgumentsArePassed() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, Path.of("/k/initrd.img"), List.of("-smp", "2")));
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, Path.of("/k/initrd.img"), List.of("-smp", "2")), QMP);
         assertEquals("/k/initrd.img", after(cmd, "-initrd", 0));
         assertEquals(List.of("-smp", "2"), cmd.subList(cmd.size() - 2, cmd.size()), "extra args come last");
     }
@@ -93,8 +95,14 @@ class QemuCommandTest {
     @Test
     void rejectsNonsenseSettings() {
         assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("f"), 8, 1,
-                2, Accelerator.TCG, List.of(), null, false));
+                2, Accelerator.TCG, List.of(), null));
         assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("f"), 64,
-                1, 70000, Accelerator.TCG, List.of(), null, false));
+                1, 70000, Accelerator.TCG, List.of(), null));
+    }
+
+    @Test
+    void qmpListensOnAUnixSocketOnly() {
+        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        assertEquals("unix:/p/target/unikernel/qmp.sock,server=on,wait=off", after(cmd, "-qmp", 0));
     }
 }
