@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.image;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -9,13 +10,21 @@ import java.util.Locale;
  * @param name            e.g. registry.example.com/team/my-fn
  * @param tag             e.g. 1.0
  * @param unikraftVersion the kernel's Unikraft version (config os.version, org.unikraft.kernel.version)
+ * @param kernelPatches   our patches the kernel was built with (annotation {@value #PATCHES_ANNOTATION})
  */
-public record ImageSpec(Path kernel, Path fs0, String name, String tag, String unikraftVersion) {
+public record ImageSpec(Path kernel, Path fs0, String name, String tag, String unikraftVersion,
+        List<String> kernelPatches) {
     /** kraftkit's platform name for a QEMU/KVM kernel, and its architecture. */
     public static final String OS = "kvm";
     public static final String ARCHITECTURE = "x86_64";
     /** The kraftkit image format these images follow (v0.6.x: one manifest, kernel at a well-known path). */
     public static final String KRAFTKIT_VERSION = "0.6.1";
+    /** Comma-separated names of the patches applied to the pinned sources; absent when none. */
+    public static final String PATCHES_ANNOTATION = "io.github.unikernelfaas.kernel.patches";
+
+    public ImageSpec {
+        kernelPatches = kernelPatches == null ? List.of() : List.copyOf(kernelPatches);
+    }
 
     /** Splits "name:tag" (the tag defaults to latest); names are lower-cased as registries require. */
     public static ImageSpec of(Path kernel, Path fs0, String reference, String unikraftVersion) {
@@ -23,9 +32,14 @@ public record ImageSpec(Path kernel, Path fs0, String name, String tag, String u
         int slash = ref.lastIndexOf('/');
         int colon = ref.lastIndexOf(':');
         if (colon > slash) {
-            return new ImageSpec(kernel, fs0, ref.substring(0, colon), ref.substring(colon + 1), unikraftVersion);
+            return new ImageSpec(kernel, fs0, ref.substring(0, colon), ref.substring(colon + 1), unikraftVersion,
+                    List.of());
         }
-        return new ImageSpec(kernel, fs0, ref, "latest", unikraftVersion);
+        return new ImageSpec(kernel, fs0, ref, "latest", unikraftVersion, List.of());
+    }
+
+    public ImageSpec withKernelPatches(List<String> patches) {
+        return new ImageSpec(kernel, fs0, name, tag, unikraftVersion, patches);
     }
 
     public String reference() {

@@ -86,6 +86,9 @@ final class KraftkitLayout {
         a.put("org.unikraft.image.version", spec.tag());
         a.put("sh.kraftkit.version", ImageSpec.KRAFTKIT_VERSION);
         a.put("org.opencontainers.image.ref.name", spec.reference());
+        if (!spec.kernelPatches().isEmpty()) {
+            a.put(ImageSpec.PATCHES_ANNOTATION, String.join(",", spec.kernelPatches()));
+        }
         return a;
     }
 

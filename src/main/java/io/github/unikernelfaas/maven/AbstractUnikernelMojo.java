@@ -66,6 +66,26 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         return workDir().resolve("kernel");
     }
 
+    /** Beside the built kernel: the names of our patches it was built with, one a line. */
+    protected Path builtKernelPatches() {
+        return workDir().resolve(KERNEL_PATCHES_FILE);
+    }
+
+    static final String KERNEL_PATCHES_FILE = "kernel-patches.txt";
+
+    /** The patches the kernel to package was built with: none for a prebuilt kernel. */
+    protected java.util.List<String> kernelPatches() {
+        Path f = builtKernelPatches();
+        if (kernel != null || !java.nio.file.Files.isRegularFile(f)) {
+            return java.util.List.of();
+        }
+        try {
+            return java.nio.file.Files.readAllLines(f).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Could not read " + f, e);
+        }
+    }
+
     @Override
     public final void execute() throws MojoExecutionException, MojoFailureException {
         if (skip) {

@@ -15,7 +15,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 public class PackageMojo extends AbstractImageMojo {
     @Override
     protected void run() {
-        ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion);
+        ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion)
+                .withKernelPatches(kernelPatches());
         long t0 = System.nanoTime();
         String digest = ImageBuilder.build(spec, imageTar.toPath(), workDir().resolve("image"));
         Path digestFile = workDir().resolve("image.digest");

@@ -95,6 +95,15 @@ class ImageBuilderTest {
         assertEquals("0.13.1~85b83a74", l.config().get("os.version").asText());
         assertEquals(4, l.layers().size(), "kernel, stdlib, dependencies, app");
         assertEquals(4, l.config().get("rootfs").get("diff_ids").size());
+        assertFalse(ann.has(ImageSpec.PATCHES_ANNOTATION), "no patches, no annotation");
+    }
+
+    @Test
+    void thePatchesTheKernelWasBuiltWithAreAnnotatedNotPutIntoTheVersion() throws Exception {
+        ImageSpec s = spec("a", "def handler(e):\n    return e\n").withKernelPatches(List.of("p1.patch", "p2.patch"));
+        Layout l = read(build(s, "a.oci.tar"));
+        assertEquals("p1.patch,p2.patch", l.manifest().get("annotations").get(ImageSpec.PATCHES_ANNOTATION).asText());
+        assertEquals("0.13.1~85b83a74", l.config().get("os.version").asText());
     }
 
     @Test
