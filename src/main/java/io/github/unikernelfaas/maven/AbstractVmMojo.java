@@ -19,9 +19,10 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /** Parameters shared by the goals that boot the function VM. */
 abstract class AbstractVmMojo extends AbstractUnikernelMojo {
-    /** Static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
-    static final String DEFAULT_KERNEL_ARGS = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
-            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + VmConfig.GUEST_PORT_TOKEN;
+    /** The 9p root, static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
+    static final String DEFAULT_KERNEL_ARGS = "vfs.rootfs=9pfs vfs.rootdev=fs0 netdev.ipv4_addr=10.0.2.15"
+            + " netdev.ipv4_gw_addr=10.0.2.2 netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port "
+            + VmConfig.GUEST_PORT_TOKEN;
 
     /** Optional initial ramdisk booted with the kernel. */
     @Parameter(property = "unikernel.initrd")

@@ -18,8 +18,9 @@ class KernelConfigTest {
     void defaultsHoldTheGuestContractAndTheStackFix() {
         var s = KernelConfig.withExtras(List.of()).symbols();
         assertEquals("10", s.get("CONFIG_STACK_SIZE_PAGE_ORDER"));
-        assertEquals("\"fs0\"", s.get("CONFIG_LIBVFSCORE_ROOTDEV"));
-        assertEquals("y", s.get("CONFIG_LIBVFSCORE_ROOTFS_9PFS"));
+        assertEquals("y", s.get("CONFIG_LIBVFSCORE_ROOTFS_INITRD"), "initrd support is compiled only as the default");
+        assertEquals("y", s.get("CONFIG_LIB9PFS"), "9p beside it, chosen at boot");
+        assertEquals("y", s.get("CONFIG_LIBUKCPIO"));
         assertEquals("y", s.get("CONFIG_LIBPYTHON3_MAIN_FUNCTION"));
         assertEquals("y", s.get("CONFIG_VIRTIO_9P"));
     }
