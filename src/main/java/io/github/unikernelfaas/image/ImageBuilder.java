@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
@@ -30,8 +31,9 @@ public final class ImageBuilder {
         if (!Files.isRegularFile(spec.kernel())) {
             throw new ImageException("No kernel to package at " + spec.kernel() + ": set unikernel.kernel");
         }
-        if (!Files.isDirectory(spec.fs0())) {
-            throw new ImageException("No fs0 at " + spec.fs0() + ": run the build goal first (mvn compile)");
+        if (spec.initrd() == null ? !Files.isDirectory(spec.fs0()) : !Files.isRegularFile(spec.initrd())) {
+            throw new ImageException("No fs0 at " + (spec.initrd() == null ? spec.fs0() : spec.initrd())
+                    + ": run the build goal first (mvn compile)");
         }
         try {
             Path layout = workDir.resolve("layout");
@@ -43,6 +45,7 @@ public final class ImageBuilder {
                     .setCreationTime(Instant.EPOCH)
                     .setPlatforms(Set.of(new Platform(ImageSpec.ARCHITECTURE, ImageSpec.OS)))
                     .setFileEntriesLayers(Layers.of(spec))
+                    .setProgramArguments(spec.kernelArgs() == null ? null : List.of(spec.kernelArgs()))
                     .containerize(Containerizer.to(TarImage.at(jibTar).named(spec.reference()))
                             .setApplicationLayersCache(workDir.resolve("jib-cache"))
                             .setBaseImageLayersCache(workDir.resolve("jib-cache"))

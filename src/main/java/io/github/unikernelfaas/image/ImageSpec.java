@@ -11,9 +11,11 @@ import java.util.Locale;
  * @param tag             e.g. 1.0
  * @param unikraftVersion the kernel's Unikraft version (config os.version, org.unikraft.kernel.version)
  * @param kernelPatches   our patches the kernel was built with (annotation {@value #PATCHES_ANNOTATION})
+ * @param initrd          fs0 as a CPIO archive for the initrd root, or null for the 9p root (fs0 as layers)
+ * @param kernelArgs      the kernel command line the image needs (config Cmd), or null
  */
 public record ImageSpec(Path kernel, Path fs0, String name, String tag, String unikraftVersion,
-        List<String> kernelPatches) {
+        List<String> kernelPatches, Path initrd, String kernelArgs) {
     /** kraftkit's platform name for a QEMU/KVM kernel, and its architecture. */
     public static final String OS = "kvm";
     public static final String ARCHITECTURE = "x86_64";
@@ -33,13 +35,18 @@ public record ImageSpec(Path kernel, Path fs0, String name, String tag, String u
         int colon = ref.lastIndexOf(':');
         if (colon > slash) {
             return new ImageSpec(kernel, fs0, ref.substring(0, colon), ref.substring(colon + 1), unikraftVersion,
-                    List.of());
+                    List.of(), null, null);
         }
-        return new ImageSpec(kernel, fs0, ref, "latest", unikraftVersion, List.of());
+        return new ImageSpec(kernel, fs0, ref, "latest", unikraftVersion, List.of(), null, null);
     }
 
     public ImageSpec withKernelPatches(List<String> patches) {
-        return new ImageSpec(kernel, fs0, name, tag, unikraftVersion, patches);
+        return new ImageSpec(kernel, fs0, name, tag, unikraftVersion, patches, initrd, kernelArgs);
+    }
+
+    /** The initrd root: fs0 travels as {@code initrd}, booted with {@code kernelArgs}. */
+    public ImageSpec withInitrd(Path initrd, String kernelArgs) {
+        return new ImageSpec(kernel, fs0, name, tag, unikraftVersion, kernelPatches, initrd, kernelArgs);
     }
 
     public String reference() {

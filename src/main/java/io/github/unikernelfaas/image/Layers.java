@@ -17,10 +17,12 @@ import java.util.stream.Stream;
 
 /**
  * The image's layers, least to most often changed: kernel, standard library, dependencies, app.
- * Changing only function.py changes only the last one.
+ * Changing only function.py changes only the last one. With the initrd root: kernel and initrd.
  */
 public final class Layers {
     public static final String KERNEL_PATH = "/unikraft/bin/kernel";
+    /** kraftkit's well-known path for the initrd. */
+    public static final String INITRD_PATH = "/unikraft/bin/initrd";
     public static final String FS0_PATH = "/unikraft/fs0";
     /** jib's default for reproducible layers: one second after the epoch. */
     static final Instant MTIME = Instant.ofEpochSecond(1);
@@ -36,6 +38,14 @@ public final class Layers {
                 .addEntry(new FileEntry(spec.kernel(), AbsoluteUnixPath.get(KERNEL_PATH), FilePermissions.fromOctalString(
                         "644"), MTIME))
                 .build());
+        if (spec.initrd() != null) {
+            // The initrd holds all of fs0: layering it again would double the image.
+            layers.add(FileEntriesLayer.builder().setName("initrd")
+                    .addEntry(new FileEntry(spec.initrd(), AbsoluteUnixPath.get(INITRD_PATH),
+                            FilePermissions.fromOctalString("644"), MTIME))
+                    .build());
+            return layers;
+        }
         Path fs0 = spec.fs0();
         layers.add(fs0Layer("stdlib", fs0, rel -> !under(rel, APP) && !under(rel, SITE) && !isAppDir(rel)));
         layers.add(fs0Layer("dependencies", fs0, rel -> under(rel, SITE)));

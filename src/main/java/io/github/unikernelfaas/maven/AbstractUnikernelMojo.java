@@ -6,6 +6,8 @@ import io.github.unikernelfaas.invoke.InvalidEventException;
 import io.github.unikernelfaas.kernel.KernelBuildException;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
+import io.github.unikernelfaas.vm.RootKind;
+import io.github.unikernelfaas.vm.VmConfig;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
 import java.nio.file.Path;
@@ -40,6 +42,47 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
     protected File cacheDir;
 
+    /**
+     * How fs0 reaches the guest: 9p (a read-only share of the directory) or initrd (a CPIO archive
+     * unpacked into RAM at boot; what urunc and VM snapshots need).
+     */
+    @Parameter(property = "unikernel.rootfs", defaultValue = "9p")
+    protected String rootfs;
+
+    /**
+     * With the initrd root: the directory inside the initrd that fs0's tree goes under. Empty for a
+     * Unikraft kernel (fs0 is the root); a kernel with an initrd of its own may want it elsewhere (the
+     * CI test guest: fs0).
+     */
+    @Parameter(property = "unikernel.initrdRoot", defaultValue = "")
+    protected String initrdRoot;
+
+    /** Static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
+    static final String DEFAULT_NET_AND_PROGRAM_ARGS = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
+            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + VmConfig.GUEST_PORT_TOKEN;
+
+    /** The Unikraft kernel's command line for a root: the libparams that mount it, then the rest. */
+    static String defaultKernelArgs(RootKind root) {
+        return root.unikraftArgs() + " " + DEFAULT_NET_AND_PROGRAM_ARGS;
+    }
+
+    /**
+     * The kernel command line; {guestPort} is replaced by the guest port. The default suits the
+     * Unikraft kernel: the root's libparams, static IP on QEMU's user network, then
+     * {@code python -m app.wrapper}.
+     */
+    @Parameter(property = "unikernel.kernelArgs")
+    protected String kernelArgs;
+
+    /** The port the in-guest wrapper listens on. */
+    @Parameter(property = "unikernel.guestPort", defaultValue = "8123")
+    protected int guestPort;
+
+    /** The kernel command line for this root: unikernel.kernelArgs, else the Unikraft default. */
+    protected String kernelArgs(RootKind root) {
+        return kernelArgs == null || kernelArgs.isBlank() ? defaultKernelArgs(root) : kernelArgs;
+    }
+
     /** Where logs, pidfile and results go. */
     @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
     protected File workDirectory;
@@ -64,6 +107,15 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     /** Where the build goal leaves the kernel it built (or took from the cache). */
     protected Path builtKernel() {
         return workDir().resolve("kernel");
+    }
+
+    protected RootKind rootKind() {
+        return RootKind.parse(rootfs);
+    }
+
+    /** fs0 as a CPIO archive, written by the build goal for the initrd root. */
+    protected Path fs0Initrd() {
+        return workDir().resolve("fs0.cpio");
     }
 
     /** Beside the built kernel: the names of our patches it was built with, one a line. */

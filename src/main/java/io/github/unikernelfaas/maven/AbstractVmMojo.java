@@ -7,6 +7,7 @@ import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.KvmHost;
 import io.github.unikernelfaas.vm.KvmVerdicts;
 import io.github.unikernelfaas.vm.QemuLocator;
+import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
 import java.io.File;
 import java.net.http.HttpClient;
@@ -19,21 +20,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /** Parameters shared by the goals that boot the function VM. */
 abstract class AbstractVmMojo extends AbstractUnikernelMojo {
-    /** The 9p root, static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
-    static final String DEFAULT_KERNEL_ARGS = "vfs.rootfs=9pfs vfs.rootdev=fs0 netdev.ipv4_addr=10.0.2.15"
-            + " netdev.ipv4_gw_addr=10.0.2.2 netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port "
-            + VmConfig.GUEST_PORT_TOKEN;
-
     /** Optional initial ramdisk booted with the kernel. */
     @Parameter(property = "unikernel.initrd")
     protected File initrd;
-
-    /**
-     * The kernel command line; {guestPort} is replaced by the guest port. The default suits the
-     * Unikraft kernel: static IP on QEMU's user network, then {@code python -m app.wrapper}.
-     */
-    @Parameter(property = "unikernel.kernelArgs", defaultValue = DEFAULT_KERNEL_ARGS)
-    protected String kernelArgs;
 
     /** Extra QEMU arguments, separated by white space, appended to the command line. */
     @Parameter(property = "unikernel.qemuArgs")
@@ -46,10 +35,6 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     /** Guest memory in MiB. */
     @Parameter(property = "unikernel.memory", defaultValue = "256")
     protected int memory;
-
-    /** The port the in-guest wrapper listens on. */
-    @Parameter(property = "unikernel.guestPort", defaultValue = "8123")
-    protected int guestPort;
 
     /**
      * auto (KVM when the host's KVM runs the guest, else TCG; a failed KVM boot falls back to TCG and is
@@ -68,9 +53,12 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
 
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
+        RootKind root = rootKind();
         return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel(),
-                initrd == null ? null : initrd.toPath(), kernelArgs, fs0.toPath(), memory, hostPort, guestPort,
-                Accelerator.TCG, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
+                initrd == null ? null : initrd.toPath(),
+                kernelArgs(root), root, fs0.toPath(),
+                fs0Initrd(), memory, hostPort, guestPort, Accelerator.TCG, splitArgs(qemuArgs),
+                "unikernel-faas:" + project.getArtifactId());
     }
 
     /** Boots the function VM with the accelerator unikernel.accel asks for, KVM verdicts remembered in the cache. */

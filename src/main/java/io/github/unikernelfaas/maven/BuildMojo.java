@@ -2,6 +2,7 @@ package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.rootfs.Fs0Assembler;
+import io.github.unikernelfaas.rootfs.Fs0Cpio;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionChecker;
 import io.github.unikernelfaas.rootfs.Requirements;
@@ -11,6 +12,7 @@ import io.github.unikernelfaas.kernel.KernelConfig;
 import io.github.unikernelfaas.kernel.KernelSources;
 import io.github.unikernelfaas.kernel.Toolchain;
 import io.github.unikernelfaas.source.SourceSet;
+import io.github.unikernelfaas.vm.RootKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -81,6 +83,10 @@ public class BuildMojo extends AbstractSourceMojo {
         }
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
                 + (files.size() == 1 ? "" : "s") + " + wrapper)");
+        if (rootKind() == RootKind.INITRD) {
+            int entries = Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
+            getLog().info("fs0 as an initrd: " + fs0Initrd() + " (" + entries + " entries)");
+        }
     }
 
     /** No prebuilt kernel: build ours (or take it from the cache) and give fs0 the matching stdlib. */

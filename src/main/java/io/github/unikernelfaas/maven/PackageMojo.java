@@ -2,6 +2,8 @@ package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.image.ImageBuilder;
 import io.github.unikernelfaas.image.ImageSpec;
+import io.github.unikernelfaas.vm.RootKind;
+import io.github.unikernelfaas.vm.VmConfig;
 import java.nio.file.Path;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -17,6 +19,10 @@ public class PackageMojo extends AbstractImageMojo {
     protected void run() {
         ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion)
                 .withKernelPatches(kernelPatches());
+        if (rootKind() == RootKind.INITRD) {
+            String args = kernelArgs(RootKind.INITRD).replace(VmConfig.GUEST_PORT_TOKEN, Integer.toString(guestPort));
+            spec = spec.withInitrd(fs0Initrd(), args);
+        }
         long t0 = System.nanoTime();
         String digest = ImageBuilder.build(spec, imageTar.toPath(), workDir().resolve("image"));
         Path digestFile = workDir().resolve("image.digest");

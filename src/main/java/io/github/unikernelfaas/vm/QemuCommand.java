@@ -30,20 +30,23 @@ public final class QemuCommand {
         cmd.add("stdio");
         cmd.add("-kernel");
         cmd.add(c.kernel().toString());
-        if (c.initrd() != null) {
+        Path initrd = initrd(c);
+        if (initrd != null) {
             cmd.add("-initrd");
-            cmd.add(c.initrd().toString());
+            cmd.add(initrd.toString());
         }
         String args = c.resolvedKernelArgs();
         if (!args.isEmpty()) {
             cmd.add("-append");
             cmd.add(args);
         }
-        cmd.add("-fsdev");
-        cmd.add("local,id=fs0,path=" + escape(c.fs0().toAbsolutePath().toString())
-                + ",security_model=none,readonly=on");
-        cmd.add("-device");
-        cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0," + LEGACY_VIRTIO);
+        if (c.root() == RootKind.NINE_P) {
+            cmd.add("-fsdev");
+            cmd.add("local,id=fs0,path=" + escape(c.fs0().toAbsolutePath().toString())
+                    + ",security_model=none,readonly=on");
+            cmd.add("-device");
+            cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0," + LEGACY_VIRTIO);
+        }
         // The forward is bound to loopback only: the function must never be reachable from the network.
         cmd.add("-netdev");
         cmd.add("user,id=n0,hostfwd=tcp:127.0.0.1:" + c.hostPort() + "-:" + c.guestPort());
@@ -55,6 +58,20 @@ public final class QemuCommand {
         cmd.addAll(c.extraArgs());
         return cmd;
     }
+
+    /**
+     * The initrd QEMU loads: the kernel's own, fs0's CPIO (initrd root), or both concatenated (Linux
+     * unpacks every archive of a concatenation; see {@link VirtualMachine#start}).
+     */
+    static Path initrd(VmConfig c) {
+        if (c.root() != RootKind.INITRD) {
+            return c.initrd();
+        }
+        return c.initrd() == null ? c.fs0Initrd() : c.fs0Initrd().resolveSibling(COMBINED_INITRD);
+    }
+
+    /** Beside fs0's CPIO: the kernel's initrd followed by fs0's. */
+    static final String COMBINED_INITRD = "initrd-with-fs0.img";
 
     /** QEMU option values escape a comma by doubling it. */
     static String escape(String value) {

@@ -56,9 +56,16 @@ public final class VirtualMachine implements AutoCloseable {
         if (config.initrd() != null) {
             checkFile(config.initrd(), "initrd", "unikernel.initrd");
         }
-        if (!Files.isDirectory(config.fs0())) {
+        if (config.root() == RootKind.NINE_P && !Files.isDirectory(config.fs0())) {
             throw new VmException("The root filesystem " + config.fs0() + " does not exist: run the build goal first"
                     + " (mvn compile)");
+        }
+        if (config.root() == RootKind.INITRD) {
+            if (!Files.isRegularFile(config.fs0Initrd())) {
+                throw new VmException("The initrd root " + config.fs0Initrd() + " does not exist: run the build goal"
+                        + " with -D" + RootKind.PROPERTY + "=initrd first (mvn compile)");
+            }
+            combineInitrds(config);
         }
         try {
             Files.createDirectories(consoleLog.toAbsolutePath().getParent());
@@ -79,6 +86,29 @@ public final class VirtualMachine implements AutoCloseable {
             return vm;
         } catch (IOException e) {
             throw new VmException("Could not start " + config.qemu() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The kernel's own initrd followed by fs0's CPIO, when the kernel brings one (the CI test guest). */
+    private static void combineInitrds(VmConfig config) {
+        if (config.initrd() == null) {
+            return;
+        }
+        Path combined = QemuCommand.initrd(config);
+        Path tmp = combined.resolveSibling(combined.getFileName() + ".tmp");
+        try (var out = Files.newOutputStream(tmp)) {
+            long n = Files.copy(config.initrd(), out);
+            // Each archive of a concatenated initramfs starts on a 4-byte boundary.
+            out.write(new byte[(int) ((4 - n % 4) % 4)]);
+            Files.copy(config.fs0Initrd(), out);
+        } catch (IOException e) {
+            throw new VmException("Could not write " + combined + ": " + e.getMessage(), e);
+        }
+        try {
+            Files.move(tmp, combined, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new VmException("Could not write " + combined + ": " + e.getMessage(), e);
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param kernel      the kernel image
  * @param initrd      optional initial ramdisk (null for none)
  * @param kernelArgs  the kernel command line; {@value #GUEST_PORT_TOKEN} is replaced by the guest port
- * @param fs0         the root filesystem directory shared read-only over 9p as tag {@code fs0}
+ * @param root        how fs0 reaches the guest
+ * @param fs0         the root filesystem directory, shared read-only over 9p as tag {@code fs0} (9p root)
+ * @param fs0Initrd   fs0 as a CPIO archive (initrd root), appended to {@code initrd} when there is one
  * @param memoryMb    guest memory
  * @param hostPort    port on 127.0.0.1 forwarded to the guest
  * @param guestPort   port the in-guest wrapper listens on
@@ -24,7 +26,9 @@ public record VmConfig(
         Path kernel,
         Path initrd,
         String kernelArgs,
+        RootKind root,
         Path fs0,
+        Path fs0Initrd,
         int memoryMb,
         int hostPort,
         int guestPort,
@@ -37,7 +41,8 @@ public record VmConfig(
     public VmConfig {
         Objects.requireNonNull(qemu, "qemu");
         Objects.requireNonNull(kernel, "kernel");
-        Objects.requireNonNull(fs0, "fs0");
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(root == RootKind.NINE_P ? fs0 : fs0Initrd, "fs0");
         Objects.requireNonNull(accelerator, "accelerator");
         kernelArgs = kernelArgs == null ? "" : kernelArgs;
         extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
@@ -60,6 +65,7 @@ public record VmConfig(
     }
 
     public VmConfig withAccelerator(Accelerator a) {
-        return new VmConfig(qemu, kernel, initrd, kernelArgs, fs0, memoryMb, hostPort, guestPort, a, extraArgs, name);
+        return new VmConfig(qemu, kernel, initrd, kernelArgs, root, fs0, fs0Initrd, memoryMb, hostPort, guestPort, a,
+                extraArgs, name);
     }
 }

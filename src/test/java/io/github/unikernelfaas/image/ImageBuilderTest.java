@@ -99,6 +99,35 @@ class ImageBuilderTest {
     }
 
     @Test
+    void anInitrdImageCarriesKernelAndInitrdAtKraftkitsPathsAndTheCommandLine() throws Exception {
+        ImageSpec base = spec("a", "def handler(e):\n    return e\n");
+        Path cpio = Files.write(dir.resolve("fs0.cpio"), "070701fake".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        ImageSpec s = base.withInitrd(cpio, "vfs.rootfs=initrd -- -m app.wrapper --port 8123");
+        Path tar = build(s, "i.oci.tar");
+        Layout l = read(tar);
+        assertEquals(2, l.layers().size(), "kernel and initrd, no fs0 layers");
+        assertEquals("vfs.rootfs=initrd -- -m app.wrapper --port 8123", l.config().get("config").get("Cmd").get(0).asText());
+        Path d = Files.createTempDirectory(dir, "layers");
+        OciArchive.extract(tar, d);
+        List<String> names = new ArrayList<>();
+        for (String digest : l.layers()) {
+            try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                    new java.util.zip.GZIPInputStream(Files.newInputStream(KraftkitLayout.blob(d, digest))))) {
+                org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    if (e.isFile()) {
+                        names.add(e.getName());
+                    }
+                }
+            }
+        }
+        assertTrue(names.contains("unikraft/bin/initrd") || names.contains("/unikraft/bin/initrd"), names.toString());
+        Path again = build(s, "i2.oci.tar");
+        assertEquals(KraftkitLayout.digestOf(Files.readAllBytes(tar)), KraftkitLayout.digestOf(Files.readAllBytes(again)),
+                "two builds, one digest");
+    }
+
+    @Test
     void thePatchesTheKernelWasBuiltWithAreAnnotatedNotPutIntoTheVersion() throws Exception {
         ImageSpec s = spec("a", "def handler(e):\n    return e\n").withKernelPatches(List.of("p1.patch", "p2.patch"));
         Layout l = read(build(s, "a.oci.tar"));

@@ -74,9 +74,9 @@ class AcceleratorTest {
         Path qemu = Files.writeString(dir.resolve("qemu"), "q");
         Path rel = Files.writeString(dir.resolve("osrelease"), "6.1.0\n");
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
-        VmConfig one = new VmConfig(qemu, Files.writeString(dir.resolve("k1"), "one"), null, "", fs0, 64, 1, 2,
+        VmConfig one = new VmConfig(qemu, Files.writeString(dir.resolve("k1"), "one"), null, "", RootKind.NINE_P, fs0, null, 64, 1, 2,
                 Accelerator.KVM, java.util.List.of(), "t");
-        VmConfig two = new VmConfig(qemu, Files.writeString(dir.resolve("k2"), "two"), null, "", fs0, 64, 1, 2,
+        VmConfig two = new VmConfig(qemu, Files.writeString(dir.resolve("k2"), "two"), null, "", RootKind.NINE_P, fs0, null, 64, 1, 2,
                 Accelerator.KVM, java.util.List.of(), "t");
         KvmVerdicts v = new KvmVerdicts(dir.resolve("cache"), rel);
         assertTrue(v.failure(one).isEmpty());

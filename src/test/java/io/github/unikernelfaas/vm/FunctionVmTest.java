@@ -31,7 +31,7 @@ class FunctionVmTest {
         qemu.toFile().setExecutable(true);
         Path kernel = Files.writeString(dir.resolve("kernel-" + mode), mode);
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
-        return new VmConfig(qemu, kernel, null, "", fs0, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t");
+        return new VmConfig(qemu, kernel, null, "", RootKind.NINE_P, fs0, null, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t");
     }
 
     @Test
@@ -152,9 +152,35 @@ class FunctionVmTest {
     }
 
     @Test
+    void theInitrdRootFollowsTheKernelsOwnInitrdOnA4ByteBoundary() throws Exception {
+        VmConfig c = config("serve");
+        Path own = Files.write(dir.resolve("own.img"), new byte[] {1, 2, 3, 4, 5});
+        Path cpio = Files.write(dir.resolve("fs0.cpio"), new byte[] {9, 9});
+        VmConfig initrd = new VmConfig(c.qemu(), c.kernel(), own, "", RootKind.INITRD, null, cpio, 64, c.hostPort(),
+                8123, Accelerator.TCG, List.of(), "t");
+        try (FunctionVm vm = FunctionVm.boot(initrd, dir.resolve("work"), http, Duration.ofSeconds(30), log::add)) {
+            List<String> cmd = Files.readAllLines(dir.resolve("work/qemu-command.txt"));
+            Path combined = Path.of(cmd.get(cmd.indexOf("-initrd") + 1));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 0, 0, 0, 9, 9},
+                    Files.readAllBytes(combined));
+            assertFalse(cmd.contains("-fsdev"));
+        }
+    }
+
+    @Test
+    void aMissingInitrdRootSaysHowToBuildIt() throws Exception {
+        VmConfig c = config("serve");
+        VmConfig initrd = new VmConfig(c.qemu(), c.kernel(), null, "", RootKind.INITRD, null, dir.resolve("no.cpio"),
+                64, c.hostPort(), 8123, Accelerator.TCG, List.of(), "t");
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(initrd, dir.resolve("work"), http,
+                Duration.ofSeconds(5), log::add));
+        assertTrue(e.getMessage().contains("-Dunikernel.rootfs=initrd"), e.getMessage());
+    }
+
+    @Test
     void missingKernelIsNamed() throws Exception {
         VmConfig c = config("serve");
-        VmConfig bad = new VmConfig(c.qemu(), dir.resolve("nope"), null, "", c.fs0(), 64, c.hostPort(), 8123,
+        VmConfig bad = new VmConfig(c.qemu(), dir.resolve("nope"), null, "", RootKind.NINE_P, c.fs0(), null, 64, c.hostPort(), 8123,
                 Accelerator.TCG, List.of(), null);
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(bad, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));

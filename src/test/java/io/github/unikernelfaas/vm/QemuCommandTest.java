@@ -14,7 +14,7 @@ class QemuCommandTest {
 
     private static VmConfig config(Accelerator accel, Path initrd, List<String> extra) {
         return new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), Path.of("/k/kernel"), initrd,
-                "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", Path.of("/p/target/fs0"), 256,
+                "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", RootKind.NINE_P, Path.of("/p/target/fs0"), null, 256,
                 40001, 8123, accel, extra, "unikernel-faas:demo");
     }
 
@@ -63,7 +63,7 @@ class QemuCommandTest {
 
     @Test
     void commasInPathsAreEscaped() {
-        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("/a,b/fs0"), 64, 1, 2,
+        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "", RootKind.NINE_P, Path.of("/a,b/fs0"), null, 64, 1, 2,
                 Accelerator.TCG, List.of(), null);
         assertEquals("local,id=fs0,path=/a,,b/fs0,security_model=none,readonly=on",
                 after(QemuCommand.of(c, QMP), "-fsdev", 0));
@@ -94,9 +94,9 @@ class QemuCommandTest {
 
     @Test
     void rejectsNonsenseSettings() {
-        assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("f"), 8, 1,
+        assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 8, 1,
                 2, Accelerator.TCG, List.of(), null));
-        assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", Path.of("f"), 64,
+        assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 64,
                 1, 70000, Accelerator.TCG, List.of(), null));
     }
 
@@ -104,5 +104,22 @@ class QemuCommandTest {
     void qmpListensOnAUnixSocketOnly() {
         List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("unix:/p/target/unikernel/qmp.sock,server=on,wait=off", after(cmd, "-qmp", 0));
+    }
+
+    @Test
+    void theInitrdRootReplacesThe9pShare() {
+        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "vfs.rootfs=initrd", RootKind.INITRD, null,
+                Path.of("/p/target/unikernel/fs0.cpio"), 64, 1, 2, Accelerator.TCG, List.of(), null);
+        List<String> cmd = QemuCommand.of(c, QMP);
+        assertEquals("/p/target/unikernel/fs0.cpio", after(cmd, "-initrd", 0));
+        assertFalse(cmd.contains("-fsdev"), "no 9p share: " + cmd);
+        assertFalse(cmd.stream().anyMatch(a -> a.startsWith("virtio-9p-pci")), cmd.toString());
+    }
+
+    @Test
+    void aKernelsOwnInitrdIsFollowedByFs0s() {
+        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), Path.of("/t/initrd.img"), "", RootKind.INITRD, null,
+                Path.of("/p/target/unikernel/fs0.cpio"), 64, 1, 2, Accelerator.TCG, List.of(), null);
+        assertEquals("/p/target/unikernel/" + QemuCommand.COMBINED_INITRD, after(QemuCommand.of(c, QMP), "-initrd", 0));
     }
 }

@@ -13,7 +13,7 @@ public final class ShutdownProbe {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         VmConfig c = new VmConfig(dir.resolve("qemu-system-fake"), dir.resolve("kernel-serve"), null, "",
-                dir.resolve("fs0"), 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "probe");
+                RootKind.NINE_P, dir.resolve("fs0"), null, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "probe");
         FunctionVm vm = FunctionVm.boot(c, dir.resolve("work"), FunctionClient.newHttpClient(), Duration.ofSeconds(30),
                 s -> { });
         System.out.println("QEMU-PID " + vm.vm().pid());
