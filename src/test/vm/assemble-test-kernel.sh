@@ -152,8 +152,15 @@ echo "init: eth0 10.0.2.15/24 via 10.0.2.2"
 mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose hostusr /usr ||
   die "cannot mount the 9p share hostusr at /usr (are the arguments of qemu-args on the QEMU command line?)"
 [ -x /usr/bin/python3 ] || die "the host's /usr has no bin/python3"
-mount -t 9p -o ro,trans=virtio,version=9p2000.L fs0 /fs0 || die "cannot mount the 9p share fs0 at /fs0"
-echo "init: /usr (hostusr) and /fs0 (fs0) mounted read-only"
+echo "init: /usr (hostusr) mounted read-only"
+# The initrd root (unikernel.rootfs=initrd, unikernel.initrdRoot=fs0): the plugin appended fs0's CPIO
+# to this initramfs, so the tree is already here. Otherwise fs0 is the 9p share.
+if [ -f /fs0/lib/python3.7/app/wrapper.py ]; then
+  echo "init: fs0 came with the initramfs (initrd root)"
+else
+  mount -t 9p -o ro,trans=virtio,version=9p2000.L fs0 /fs0 || die "cannot mount the 9p share fs0 at /fs0"
+  echo "init: /fs0 (9p share fs0) mounted read-only"
+fi
 
 port=${ukfaas_port:-8123}
 wrapper=/fs0/lib/python3.7/app/wrapper.py
@@ -310,6 +317,8 @@ echo "-machine q35 -fsdev local,id=hostusr,path=/usr,security_model=none,readonl
 {
   echo "test.kernel.kernelArgs=$(cat "$stage/kernel-args")"
   echo "test.kernel.qemuArgs=$(cat "$stage/qemu-args")"
+  # With the initrd root, fs0's tree goes under /fs0 of this initramfs (see /init).
+  echo "test.kernel.initrdRoot=fs0"
 } > "$stage/test-kernel.properties"
 
 # Into place: the stamp goes first and comes back last, so a run interrupted in between is
