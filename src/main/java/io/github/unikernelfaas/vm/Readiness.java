@@ -19,6 +19,19 @@ public final class Readiness {
     private Readiness() {
     }
 
+    /**
+     * Where the kernel's symbols are, when the build kept them beside it ({@code <kernel>.dbg}): a
+     * crash dump's addresses mean something only with them.
+     */
+    static String symbolsHint(VirtualMachine vm) {
+        java.nio.file.Path kernel = vm.config().kernel();
+        java.nio.file.Path dbg = kernel.resolveSibling(kernel.getFileName() + ".dbg");
+        if (!java.nio.file.Files.isRegularFile(dbg)) {
+            return "";
+        }
+        return "\nThe kernel's symbols: " + dbg + " (e.g. addr2line -f -e " + dbg + " <address from the dump>).";
+    }
+
     /** Returns the seconds from QEMU start to the first healthy answer. */
     public static double await(VirtualMachine vm, HttpClient client, Duration timeout) {
         URI health = URI.create("http://127.0.0.1:" + vm.config().hostPort() + "/health");
@@ -28,7 +41,7 @@ public final class Readiness {
             if (!vm.isAlive()) {
                 throw new QemuExitedException("QEMU exited with code " + vm.exitCode() + " before the function answered "
                         + health + " (" + String.format("%.1f", vm.secondsSinceStart()) + " s after start).\n"
-                        + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES),
+                        + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES) + symbolsHint(vm),
                         ConsoleLog.tail(vm.consoleLog(), CONSOLE_TAIL_LINES));
             }
             java.util.Optional<String> halted = vm.haltedState();

@@ -62,6 +62,16 @@ class FunctionVmTest {
     }
 
     @Test
+    void aCrashNamesTheKernelsSymbolsWhenTheyAreBesideIt() throws Exception {
+        VmConfig c = config("die");
+        Files.writeString(c.kernel().resolveSibling(c.kernel().getFileName() + ".dbg"), "symbols");
+        VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(c, dir.resolve("work"), http,
+                Duration.ofSeconds(60), log::add));
+        assertTrue(e.getMessage().contains("kernel-die.dbg"), e.getMessage());
+        assertTrue(e.getMessage().contains("addr2line"), e.getMessage());
+    }
+
+    @Test
     void aGuestThatNeverAnswersTimesOutAndIsStopped() throws Exception {
         VmConfig c = config("hang");
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(c, dir.resolve("work"), http,
