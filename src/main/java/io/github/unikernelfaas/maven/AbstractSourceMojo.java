@@ -45,6 +45,9 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter
     protected List<Source> sources;
 
+    @Parameter(defaultValue = "${project.basedir}", readonly = true, required = true)
+    protected File basedir;
+
     /** Seconds without any data after which a download is aborted. */
     @Parameter(property = "unikernel.downloadTimeout", defaultValue = "60")
     protected int downloadTimeout;
@@ -54,7 +57,7 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
         List<SourceOverride> overrides = new ArrayList<>();
         if (sources != null) {
             for (Source s : sources) {
-                overrides.add(s.toOverride());
+                overrides.add(s.toOverride(basedir.toPath()));
             }
         }
         return SourceManifest.load().withOverrides(overrides);
