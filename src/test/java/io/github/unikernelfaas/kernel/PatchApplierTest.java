@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.source.SourceManifest;
 import io.github.unikernelfaas.source.SourcePatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,5 +150,35 @@ class PatchApplierTest {
                 """), "core", tree);
         assertArrayEquals("caf\u00e9\nkept\nlast line without newline".getBytes(StandardCharsets.ISO_8859_1),
                 Files.readAllBytes(tree.resolve("x.txt")));
+    }
+
+    /**
+     * Our correction of the pinned core: the manifest ships it for unikraft, it touches lib/ukalloc/alloc.c only,
+     * and applied to a file holding the lines it expects it makes uk_malloc_ifpages reserve the 32 bytes it skips.
+     */
+    @Test
+    void theBundledUkallocCorrectionParsesAndChangesTheRealsizeLine() throws Exception {
+        List<SourcePatch> patches = SourceManifest.load().get("unikraft").patches();
+        assertEquals(List.of("unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch"),
+                patches.stream().map(SourcePatch::name).toList());
+        String text = new String(patches.get(0).content(), StandardCharsets.US_ASCII);
+        // A stand-in alloc.c: the hunk's old side at the line its header names.
+        String header = text.lines().filter(l -> l.startsWith("@@ ")).findFirst().orElseThrow();
+        int start = Integer.parseInt(header.replaceAll("^@@ -(\\d+),.*", "$1"));
+        List<String> file = new ArrayList<>();
+        for (int i = 1; i < start; i++) {
+            file.add("/* line " + i + " */");
+        }
+        text.lines().dropWhile(l -> !l.startsWith("@@ ")).skip(1).filter(l -> !l.startsWith("+"))
+                .forEach(l -> file.add(l.substring(1)));
+        file.add("}");
+        Path alloc = Files.createDirectories(tree.resolve("lib/ukalloc")).resolve("alloc.c");
+        Files.writeString(alloc, String.join("\n", file) + "\n");
+
+        assertEquals(List.of("lib/ukalloc/alloc.c"), PatchApplier.apply(patches.get(0), "unikraft", tree));
+        String patched = Files.readString(alloc);
+        assertTrue(patched.contains("\t__sz realsize = METADATA_IFPAGES_SIZE_POW2 + size;\n"), patched);
+        assertFalse(patched.contains("sizeof(*metadata) + size"), patched);
+        assertEquals(file.size() + 3, patched.lines().count(), "one line becomes a short comment and the fix");
     }
 }

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SourceManifestTest {
+    static final String UKALLOC = "unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch";
+
     @TempDir
     Path tmp;
     @Test
@@ -62,6 +64,17 @@ class SourceManifestTest {
     }
 
     @Test
+    void onlyTheCoreCarriesAPatchOurUkallocCorrection() {
+        SourceManifest m = SourceManifest.load();
+        for (Source s : m.sources()) {
+            List<String> names = s.patches().stream().map(SourcePatch::name).toList();
+            assertEquals(s.id().equals("unikraft") ? List.of(UKALLOC) : List.of(), names, s.id());
+        }
+        String diff = new String(m.get("unikraft").patches().get(0).content(), StandardCharsets.US_ASCII);
+        assertTrue(diff.contains("\n--- a/lib/ukalloc/alloc.c\n+++ b/lib/ukalloc/alloc.c\n@@ "), diff);
+    }
+
+    @Test
     void anOverrideKeepsReplacesOrDropsThePinnedPatches() throws Exception {
         SourceManifest base = SourceManifest.load();
         Path fix = Files.writeString(tmp.resolve("my-fix.patch"), "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n");
@@ -103,6 +116,8 @@ class SourceManifestTest {
         SourceException absent = assertThrows(SourceException.class, () -> TestSources.parse(String.format(json,
                 "\"c/0001-none.patch\"")));
         assertTrue(absent.getMessage().contains("patches/c/0001-none.patch"), absent.getMessage());
+        assertEquals(List.of(UKALLOC), TestSources.parse(String.format(json, "\"" + UKALLOC + "\"")).get("c")
+                .patches().stream().map(SourcePatch::name).toList());
     }
 
     @Test
