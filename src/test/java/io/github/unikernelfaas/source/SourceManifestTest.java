@@ -107,6 +107,15 @@ class SourceManifestTest {
     }
 
     @Test
+    void oneIdOverriddenInThePomAndInTheSourcesFileNamesBoth() {
+        SourceException e = assertThrows(SourceException.class, () -> SourceManifest.load().withOverrides(List.of(
+                new SourceOverride("zlib", null, "https://a.example/z.tar.gz", null, null),
+                new SourceOverride("zlib", null, null, "b".repeat(64), null, null, "the sources file /x/s.json"))));
+        assertEquals("Source 'zlib' is overridden twice: in <sources> in the POM and in the sources file /x/s.json."
+                + " Override each id once.", e.getMessage());
+    }
+
+    @Test
     void aBundledPatchNameMustBeAPathBelowPatches() throws Exception {
         String json = "{\"format\":1,\"sources\":[{\"id\":\"c\",\"version\":\"1\",\"url\":\"https://h/c.tar.gz\","
                 + "\"archive\":\"tar.gz\",\"treeSha256\":\"unverified\",\"role\":\"core\",\"patches\":[%s]}]}";
