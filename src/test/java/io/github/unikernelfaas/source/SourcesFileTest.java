@@ -72,6 +72,9 @@ class SourcesFileTest {
         assertTrue(e.getMessage().startsWith("Sources file " + broken.toAbsolutePath() + " is not valid: "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("line 1, column"), e.getMessage());
+        Path twice = write("{\"sources\": [{\"id\": \"musl\", \"sha256\": \"a\", \"sha256\": \"b\"}]}");
+        assertTrue(assertThrows(SourceException.class, () -> SourcesFile.read(twice)).getMessage()
+                .contains("Duplicate field 'sha256'"), "a key given twice is not silently the last one");
         Path notAList = write("{\"sources\": {\"id\": \"musl\"}}");
         assertTrue(assertThrows(SourceException.class, () -> SourcesFile.read(notAList)).getMessage()
                 .contains(" is not valid: "));
