@@ -31,6 +31,31 @@ public final class Trees {
     }
 
     /**
+     * Copies the tree {@code from} to {@code to} as it is: files with their permissions, directories, and symbolic
+     * links as links (never their targets). {@code to} must not exist yet.
+     */
+    public static void mirror(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (attrs.isSymbolicLink()) {
+                    Files.createSymbolicLink(target, Files.readSymbolicLink(file));
+                } else if (attrs.isRegularFile()) {
+                    Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /**
      * Copies the regular files below {@code from} into {@code to}, leaving out every path (file or
      * directory, with what is below it) that {@code skip} accepts.
      *

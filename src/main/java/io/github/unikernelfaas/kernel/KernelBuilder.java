@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.kernel;
 
 import io.github.unikernelfaas.host.Trees;
+import io.github.unikernelfaas.source.SourcePatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,10 +24,12 @@ import java.util.function.Consumer;
  */
 public final class KernelBuilder {
     /** Bump when the way we build changes, so old cache entries are not reused. */
-    static final String RECIPE = "unikernel-faas kernel recipe 1";
+    static final String RECIPE = "unikernel-faas kernel recipe 2 (patched source copies)";
     static final List<String> APP_FILES = List.of("Makefile.uk", "Config.uk");
     static final String KERNEL = "kernel";
     static final String COMPLETE = ".complete";
+    /** In a cache entry: the names of the patches the kernel was built with, one a line. */
+    static final String PATCHES = "patches.txt";
 
     /**
      * @param make    the make program
@@ -37,8 +40,9 @@ public final class KernelBuilder {
             Path cacheRoot, int jobs, boolean rebuild) {
     }
 
-    /** A built kernel and whether it came from the cache. */
-    public record Result(Path kernel, Path config, Path buildLog, boolean fromCache, String key) {
+    /** A built kernel, whether it came from the cache, and the source patches it was built with. */
+    public record Result(Path kernel, Path config, Path buildLog, boolean fromCache, String key,
+            List<String> patches) {
     }
 
     private KernelBuilder() {
@@ -51,6 +55,13 @@ public final class KernelBuilder {
             update(md, r.sources().fingerprint());
             update(md, r.sources().unikraftVersion());
             update(md, r.config().render());
+            for (KernelSources.TreePatches t : r.sources().patches()) {
+                update(md, t.sourceId());
+                for (SourcePatch p : t.patches()) {
+                    update(md, p.name());
+                    update(md, p.sha256());
+                }
+            }
             for (String f : APP_FILES) {
                 update(md, new String(appFile(f), StandardCharsets.UTF_8));
             }
@@ -80,10 +91,10 @@ public final class KernelBuilder {
     public static Result buildOrReuse(Request r, Consumer<String> log) {
         String key = cacheKey(r);
         Path entry = r.cacheRoot().resolve(key);
-        if (!r.rebuild() && isComplete(entry)) {
-            return result(entry, true, key);
-        }
         try {
+            if (!r.rebuild() && isComplete(entry)) {
+                return result(entry, true, key);
+            }
             Files.createDirectories(r.cacheRoot());
             try (FileChannel ch = FileChannel.open(r.cacheRoot().resolve(key + ".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
@@ -110,6 +121,9 @@ public final class KernelBuilder {
         for (String f : APP_FILES) {
             Files.write(app.resolve(f), appFile(f));
         }
+        Path buildLog = work.resolve("build.log");
+        KernelSources src = r.sources();
+        PatchedTrees.Prepared patched = PatchedTrees.prepare(src.patches(), work.resolve("src"), buildLog, log);
         Path buildDir = Files.createDirectories(work.resolve("build"));
         for (KernelSources.Origin o : r.sources().origins()) {
             // Pre-placed archives make Unikraft's fetch rule a no-op: the build never calls wget.
@@ -118,10 +132,8 @@ public final class KernelBuilder {
         }
         Path defconfig = work.resolve("defconfig");
         Files.writeString(defconfig, r.config().render(), StandardCharsets.UTF_8);
-        Path buildLog = work.resolve("build.log");
-        MakeDriver make = new MakeDriver(r.make(), r.sources().core(),
-                app, r.sources().libs().stream().map(KernelSources.Library::dir).toList(), buildDir,
-                r.sources().unikraftVersion());
+        MakeDriver make = new MakeDriver(r.make(), patched.forTree(src.core()), app,
+                src.libs().stream().map(l -> patched.forTree(l.dir())).toList(), buildDir, src.unikraftVersion());
         log.accept("Building the Unikraft kernel (first time on this machine: ~10 min on 2 cores); log: " + buildLog);
         make.run(make.defconfigCommand(defconfig), buildLog, "make defconfig", log);
         Path dotConfig = app.resolve(".config");
@@ -132,6 +144,7 @@ public final class KernelBuilder {
         Files.copy(kernel, staged.resolve(KERNEL));
         Files.copy(dotConfig, staged.resolve("config"));
         Files.copy(buildLog, staged.resolve("build.log"));
+        Files.writeString(staged.resolve(PATCHES), lines(patched.names()), StandardCharsets.UTF_8);
         Files.writeString(staged.resolve(COMPLETE), r.sources().unikraftVersion() + "\n");
         return staged;
     }
@@ -153,11 +166,24 @@ public final class KernelBuilder {
     }
 
     private static boolean isComplete(Path entry) {
-        return Files.isRegularFile(entry.resolve(COMPLETE)) && Files.isRegularFile(entry.resolve(KERNEL));
+        return Files.isRegularFile(entry.resolve(COMPLETE)) && Files.isRegularFile(entry.resolve(KERNEL))
+                && Files.isRegularFile(entry.resolve(PATCHES));
     }
 
-    private static Result result(Path entry, boolean cached, String key) {
-        return new Result(entry.resolve(KERNEL), entry.resolve("config"), entry.resolve("build.log"), cached, key);
+    private static Result result(Path entry, boolean cached, String key) throws IOException {
+        List<String> patches = Files.readAllLines(entry.resolve(PATCHES), StandardCharsets.UTF_8).stream()
+                .filter(l -> !l.isBlank()).toList();
+        return new Result(entry.resolve(KERNEL), entry.resolve("config"), entry.resolve("build.log"), cached, key,
+                patches);
+    }
+
+    /** One per line, each ending in a newline; empty for none. */
+    private static String lines(List<String> names) {
+        StringBuilder sb = new StringBuilder();
+        for (String n : names) {
+            sb.append(n).append('\n');
+        }
+        return sb.toString();
     }
 
 }

@@ -8,6 +8,7 @@ import io.github.unikernelfaas.source.SourceManifest;
 import io.github.unikernelfaas.source.SourceOverride;
 import io.github.unikernelfaas.source.SourceResolver;
 import io.github.unikernelfaas.source.SourceSet;
+import io.github.unikernelfaas.source.SourcesFile;
 import java.io.File;
 import java.net.ProxySelector;
 import java.time.Duration;
@@ -41,17 +42,30 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter
     protected List<Source> sources;
 
+    /**
+     * A JSON file of source overrides, {@code {"sources": [{"id": "musl", "sha256": "..."}]}} (same fields as
+     * {@code <source>}); combined with {@code <sources>}, an id may be overridden in only one of them.
+     */
+    @Parameter(property = "unikernel.sourcesFile")
+    protected File sourcesFile;
+
+    @Parameter(defaultValue = "${project.basedir}", readonly = true, required = true)
+    protected File basedir;
+
     /** Seconds without any data after which a download is aborted. */
     @Parameter(property = "unikernel.downloadTimeout", defaultValue = "60")
     protected int downloadTimeout;
 
-    /** The pinned manifest with the POM's overrides. */
+    /** The pinned manifest with the overrides of the POM and the sources file. */
     protected SourceManifest manifest() {
         List<SourceOverride> overrides = new ArrayList<>();
         if (sources != null) {
             for (Source s : sources) {
-                overrides.add(s.toOverride());
+                overrides.add(s.toOverride(basedir.toPath()));
             }
+        }
+        if (sourcesFile != null) {
+            overrides.addAll(SourcesFile.read(sourcesFile.toPath()));
         }
         return SourceManifest.load().withOverrides(overrides);
     }

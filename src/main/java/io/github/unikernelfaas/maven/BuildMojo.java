@@ -21,6 +21,7 @@ import org.apache.maven.plugin.MojoFailureException;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -65,6 +66,9 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.jobs", defaultValue = "0")
     private int jobs;
 
+    /** In the work directory beside the kernel: the source patches it was built with, one a line. */
+    static final String PATCH_LIST = "kernel-patches.txt";
+
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
@@ -80,12 +84,23 @@ public class BuildMojo extends AbstractSourceMojo {
         Requirements.summary(deps).ifPresent(getLog()::info);
         if (kernel == null) {
             buildKernel(layout);
+        } else {
+            deleteStalePatchList();
         }
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
                 + (files.size() == 1 ? "" : "s") + " + wrapper)");
         if (rootKind() == RootKind.INITRD) {
             int entries = Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
             getLog().info("fs0 as an initrd: " + fs0Initrd() + " (" + entries + " entries)");
+        }
+    }
+
+    /** A prebuilt kernel is not ours: a list left by an earlier build of ours must not describe it. */
+    private void deleteStalePatchList() {
+        try {
+            Files.deleteIfExists(workDir().resolve(PATCH_LIST));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not delete the stale " + workDir().resolve(PATCH_LIST), e);
         }
     }
 
@@ -105,11 +120,17 @@ public class BuildMojo extends AbstractSourceMojo {
             Path tmp = target.resolveSibling("kernel.tmp");
             Files.copy(built.kernel(), tmp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // Beside the kernel, for the package goal to record in the image.
+            Path list = target.resolveSibling(PATCH_LIST);
+            Path listTmp = target.resolveSibling(PATCH_LIST + ".tmp");
+            Files.writeString(listTmp, built.patches().stream().map(p -> p + "\n").collect(Collectors.joining()));
+            Files.move(listTmp, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not copy the kernel into " + workDir(), e);
         }
         getLog().info("Kernel " + (built.fromCache() ? "from the cache" : "built") + ": " + built.kernel()
-                + " (Unikraft " + unikraftVersion + ")");
+                + " (Unikraft " + unikraftVersion + (built.patches().isEmpty() ? "" : ", patches: "
+                + String.join(", ", built.patches())) + ")");
         int stdlib = Stdlib.install(KernelSources.pythonArchive(set), set.lib(KernelSources.PYTHON_LIB), layout);
         getLog().info("Python standard library: " + stdlib + " files in " + layout.pythonLib());
     }

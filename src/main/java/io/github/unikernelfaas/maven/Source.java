@@ -1,6 +1,9 @@
 package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.source.SourceOverride;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One {@code <source>} in the plugin's {@code <sources>}: overrides the pinned version, URL or checksum of the
@@ -17,6 +20,8 @@ public class Source {
     private String sha256;
     /** Tree digest of the archive's content (docs/sources.md). */
     private String treeSha256;
+    /** Patch files (-p1 unified diffs) replacing the pinned patches; {@code <patches/>} for none. */
+    private List<String> patches;
 
     public String getId() {
         return id;
@@ -58,7 +63,23 @@ public class Source {
         this.treeSha256 = treeSha256;
     }
 
-    SourceOverride toOverride() {
-        return new SourceOverride(id, version, url, sha256, treeSha256);
+    public List<String> getPatches() {
+        return patches;
+    }
+
+    public void setPatches(List<String> patches) {
+        this.patches = patches;
+    }
+
+    /** Relative patch paths are taken from the project's directory. */
+    SourceOverride toOverride(Path basedir) {
+        List<Path> files = null;
+        if (patches != null) {
+            files = new ArrayList<>();
+            for (String p : patches) {
+                files.add(basedir.resolve(p.trim()));
+            }
+        }
+        return new SourceOverride(id, version, url, sha256, treeSha256, files, SourceOverride.POM);
     }
 }

@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.source;
 
 import java.net.URI;
+import java.util.List;
 
 /**
  * One pinned source: where it comes from, how it is verified and what it is for.
@@ -16,9 +17,15 @@ import java.net.URI;
  * @param placeAs     for origin archives: the path below make's build directory where make expects the
  *                    archive, {@code <lib>/<basename of the lib's URL>}; null otherwise
  * @param topDir      the single top-level directory the archive must have, or null for any
+ * @param patches     unified diffs the kernel build applies to a copy of this tree, in order (core and libs only)
  */
 public record Source(String id, String description, String version, URI url, ArchiveType archive,
-        Verification verification, Role role, String lib, String placeAs, String topDir) {
+        Verification verification, Role role, String lib, String placeAs, String topDir,
+        List<SourcePatch> patches) {
+
+    public Source {
+        patches = List.copyOf(patches);
+    }
 
     /** What a source is used for. */
     public enum Role {

@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +18,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The pinned list of sources (resource {@code sources.json} next to this class), optionally with POM overrides
- * merged over it. Order matters: libs are handed to make's {@code L=} in manifest order.
+ * The pinned list of sources (resource {@code sources.json} next to this class, bundled patches below
+ * {@code patches/}), optionally with overrides merged over it. Order matters: libs are handed to make's
+ * {@code L=} in manifest order.
  */
 public final class SourceManifest {
     /** The bundled manifest. */
@@ -76,7 +79,10 @@ public final class SourceManifest {
         throw new SourceException("No source '" + id + "' in the manifest; known: " + ids());
     }
 
-    /** This manifest with the POM's overrides merged over it. */
+    /**
+     * This manifest with overrides (from the POM and a sources file) merged over it. Each id may be overridden
+     * once: two overrides of one id fail, naming where each was given.
+     */
     public SourceManifest withOverrides(List<SourceOverride> overrides) {
         if (overrides == null || overrides.isEmpty()) {
             return this;
@@ -85,17 +91,21 @@ public final class SourceManifest {
         for (RawEntry e : entries) {
             byId.put(e.id, e);
         }
-        Set<String> seen = new HashSet<>();
+        Map<String, String> seen = new HashMap<>();
         for (SourceOverride o : overrides) {
             if (o.id() == null || o.id().isBlank()) {
-                throw new SourceException("A <source> override has no <id>; known ids: " + ids());
+                throw new SourceException("A source override in " + o.from() + " has no id; known ids: " + ids());
             }
             RawEntry e = byId.get(o.id().trim());
             if (e == null) {
-                throw new SourceException("<source> override for unknown id '" + o.id() + "'; known ids: " + ids());
+                throw new SourceException("Source override in " + o.from() + " for unknown id '" + o.id()
+                        + "'; known ids: " + ids());
             }
-            if (!seen.add(e.id)) {
-                throw new SourceException("Two <source> overrides for id '" + e.id + "'");
+            String earlier = seen.putIfAbsent(e.id, o.from());
+            if (earlier != null) {
+                throw new SourceException("Source '" + e.id + "' is overridden twice: in " + earlier
+                        + (earlier.equals(o.from()) ? " (two entries)" : " and in " + o.from())
+                        + ". Override each id once.");
             }
             byId.put(e.id, e.override(o));
         }
@@ -154,9 +164,11 @@ public final class SourceManifest {
         final String lib;
         final String placeAs;
         final String topDir;
+        final List<SourcePatch> patches;
 
         RawEntry(String id, String description, String version, String url, String archive,
-                Verification verification, String role, String lib, String placeAs, String topDir) {
+                Verification verification, String role, String lib, String placeAs, String topDir,
+                List<SourcePatch> patches) {
             this.id = id;
             this.description = description;
             this.version = version;
@@ -167,6 +179,7 @@ public final class SourceManifest {
             this.lib = lib;
             this.placeAs = placeAs;
             this.topDir = topDir;
+            this.patches = List.copyOf(patches);
         }
 
         static RawEntry of(JsonNode n) {
@@ -183,7 +196,25 @@ public final class SourceManifest {
             Verification v = sha != null ? Verification.sha256(pin(sha)) : Verification.tree(pin(tree));
             return new RawEntry(id, text(n, "description"), require(n, id, "version"), require(n, id, "url"),
                     require(n, id, "archive"), v, require(n, id, "role"), text(n, "lib"), text(n, "placeAs"),
-                    text(n, "topDir"));
+                    text(n, "topDir"), bundledPatches(n, id));
+        }
+
+        private static List<SourcePatch> bundledPatches(JsonNode n, String id) {
+            JsonNode list = n.get("patches");
+            if (list == null || list.isNull()) {
+                return List.of();
+            }
+            if (!list.isArray()) {
+                throw new SourceException("Source manifest: '" + id + "': patches must be a list of names");
+            }
+            List<SourcePatch> patches = new ArrayList<>();
+            for (JsonNode p : list) {
+                if (!p.isTextual()) {
+                    throw new SourceException("Source manifest: '" + id + "': patches must be a list of names");
+                }
+                patches.add(SourcePatch.bundled(id, p.asText()));
+            }
+            return patches;
         }
 
         private static String pin(String value) {
@@ -195,8 +226,8 @@ public final class SourceManifest {
             String newUrl = blank(o.url()) ? url : o.url().trim();
             Verification v;
             if (!blank(o.sha256()) && !blank(o.treeSha256())) {
-                throw new SourceException("<source> override for '" + id + "': give either <sha256> or <treeSha256>,"
-                        + " not both");
+                throw new SourceException("Source override in " + o.from() + " for '" + id + "': give either sha256"
+                        + " or treeSha256, not both");
             } else if (!blank(o.sha256())) {
                 v = Verification.sha256(pin(o.sha256()));
             } else if (!blank(o.treeSha256())) {
@@ -208,8 +239,16 @@ public final class SourceManifest {
                 // Same version from another URL: a faithful mirror has the same bytes (file) or the same tree.
                 v = verification;
             }
+            List<SourcePatch> newPatches = patches;
+            if (o.patches() != null) {
+                // Replaces the pinned patches: a new version may already have the fix, or need another diff.
+                newPatches = new ArrayList<>();
+                for (Path file : o.patches()) {
+                    newPatches.add(SourcePatch.file(id, file, o.from()));
+                }
+            }
             return new RawEntry(id, blank(o.version()) ? description : id + " " + newVersion, newVersion, newUrl,
-                    archive, v, role, lib, placeAs, topDir);
+                    archive, v, role, lib, placeAs, topDir, newPatches);
         }
 
         Source toSource() {
@@ -243,6 +282,17 @@ public final class SourceManifest {
                             + "/<basename of the lib's URL>\", not " + expandedPlace);
                 }
             }
+            if (r == Source.Role.ORIGIN && !patches.isEmpty()) {
+                throw new SourceException("Source '" + id + "' is an origin archive, which make unpacks itself: patches"
+                        + " apply only to the core and lib trees");
+            }
+            Set<String> names = new HashSet<>();
+            for (SourcePatch p : patches) {
+                if (!names.add(p.name())) {
+                    throw new SourceException("Source '" + id + "' has two patches named " + p.name()
+                            + ": give the files different names");
+                }
+            }
             String expandedTop = topDir == null ? null : expand(topDir);
             if (expandedTop != null && (expandedTop.isEmpty() || expandedTop.contains("/")
                     || expandedTop.equals("..") || expandedTop.equals("."))) {
@@ -250,7 +300,7 @@ public final class SourceManifest {
             }
             return new Source(id, description == null ? id + " " + version : description, version, uri,
                     ArchiveType.parse(archive), verification, r, r == Source.Role.CORE ? null : lib,
-                    r == Source.Role.ORIGIN ? expandedPlace : null, expandedTop);
+                    r == Source.Role.ORIGIN ? expandedPlace : null, expandedTop, patches);
         }
 
         private String expand(String s) {

@@ -389,6 +389,7 @@ public final class SourceResolver {
         Path core = null;
         Map<String, Path> libs = new LinkedHashMap<>();
         List<SourceSet.OriginArchive> origins = new ArrayList<>();
+        List<SourceSet.PatchedTree> patched = new ArrayList<>();
         StringBuilder key = new StringBuilder();
         for (Map.Entry<Source, Entry> me : entries.entrySet()) {
             Source s = me.getKey();
@@ -404,12 +405,15 @@ public final class SourceResolver {
                 } else {
                     libs.put(s.lib(), root);
                 }
+                if (!s.patches().isEmpty()) {
+                    patched.add(new SourceSet.PatchedTree(s.id(), root, s.patches()));
+                }
             } else {
                 origins.add(new SourceSet.OriginArchive(s.id(), s.lib(), s.placeAs(),
                         e.dir.resolve(e.marker.get("file")), e.marker.get("fileSha256")));
             }
         }
-        return new SourceSet(core, libs, origins, Hashes.sha256(key.toString()));
+        return new SourceSet(core, libs, origins, patched, Hashes.sha256(key.toString()));
     }
 
     private static Map<String, String> readMarker(Path file) throws IOException {

@@ -22,6 +22,7 @@ public final class SourceSet {
     private final Path core;
     private final Map<String, Path> libs;
     private final List<OriginArchive> origins;
+    private final List<PatchedTree> patched;
     private final String key;
 
     /** An origin archive: the cached, verified file and where below make's build directory it must be. */
@@ -32,10 +33,19 @@ public final class SourceSet {
         }
     }
 
-    SourceSet(Path core, Map<String, Path> libs, List<OriginArchive> origins, String key) {
+    /** A tree (core or lib) with patches the kernel build applies to a copy of it, in order. */
+    public record PatchedTree(String id, Path dir, List<SourcePatch> patches) {
+        public PatchedTree {
+            patches = List.copyOf(patches);
+        }
+    }
+
+    SourceSet(Path core, Map<String, Path> libs, List<OriginArchive> origins, List<PatchedTree> patched,
+            String key) {
         this.core = core;
         this.libs = Collections.unmodifiableMap(new LinkedHashMap<>(libs));
         this.origins = List.copyOf(origins);
+        this.patched = List.copyOf(patched);
         this.key = key;
     }
 
@@ -70,6 +80,11 @@ public final class SourceSet {
     /** The origin archives make would otherwise download. */
     public List<OriginArchive> origins() {
         return origins;
+    }
+
+    /** The trees that have patches (the others are used as they are in the cache). */
+    public List<PatchedTree> patchedTrees() {
+        return patched;
     }
 
     /** A digest over every source's id, kind and pinned checksum: part of a kernel cache key. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.unikernelfaas.host.HostTool;
+import io.github.unikernelfaas.source.SourcePatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -45,6 +46,100 @@ class KernelBuilderTest {
 
     private KernelBuilder.Request request(KernelConfig config, boolean rebuild) {
         return new KernelBuilder.Request(sources, config, toolchain, make, dir.resolve("cache/kernels"), 2, rebuild);
+    }
+
+    private static final String FIXTURE_PATCH = "unikraft/0001-fixture.patch";
+
+    private static SourcePatch fixturePatch() throws Exception {
+        return new SourcePatch(FIXTURE_PATCH, "test fixture",
+                Files.readAllBytes(Path.of("src/test/resources/patches/fake-unikraft.patch")));
+    }
+
+    /** The request with these patches for the core tree. */
+    private KernelBuilder.Request patched(SourcePatch... patches) {
+        KernelSources s = new KernelSources(sources.core(), sources.libs(), sources.origins(), sources.fingerprint(),
+                sources.unikraftVersion(), List.of(new KernelSources.TreePatches("unikraft", core, List.of(patches))));
+        return new KernelBuilder.Request(s, KernelConfig.withExtras(List.of()), toolchain, make,
+                dir.resolve("cache/kernels"), 2, false);
+    }
+
+    /** Every file below the tree with its bytes, to show it did not change. */
+    private static java.util.Map<String, String> snapshot(Path tree) throws Exception {
+        java.util.Map<String, String> files = new java.util.TreeMap<>();
+        try (var walk = Files.walk(tree)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                files.put(tree.relativize(p).toString(), Files.readString(p));
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void patchesApplyToAPrivateCopyThatMakeBuildsAndTheCacheRecordsThem() throws Exception {
+        var before = snapshot(core);
+        KernelBuilder.Request req = patched(fixturePatch());
+        Path work = dir.resolve("cache/kernels/" + KernelBuilder.cacheKey(req) + ".work");
+        KernelBuilder.Result r = KernelBuilder.buildOrReuse(req, log::add);
+
+        assertTrue(Files.readString(r.kernel()).startsWith("patched kernel built from "), "make ran the patched"
+                + " Makefile: " + Files.readString(r.kernel()));
+        String buildLog = Files.readString(r.buildLog());
+        assertTrue(buildLog.contains("Applied patch " + FIXTURE_PATCH + " to unikraft (2 files: Makefile, PATCHED)"),
+                buildLog);
+        assertTrue(buildLog.contains(" -C " + work.resolve("src/unikraft/unikraft") + " "), buildLog);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("Applied patch " + FIXTURE_PATCH)), log.toString());
+        assertEquals(List.of(FIXTURE_PATCH), r.patches());
+        assertEquals(FIXTURE_PATCH + "\n", Files.readString(r.kernel().resolveSibling(KernelBuilder.PATCHES)));
+        assertEquals(before, snapshot(core), "the verified tree is left as it was");
+
+        KernelBuilder.Result again = KernelBuilder.buildOrReuse(req, log::add);
+        assertTrue(again.fromCache());
+        assertEquals(List.of(FIXTURE_PATCH), again.patches(), "a cached kernel still names its patches");
+    }
+
+    @Test
+    void withoutPatchesMakeUsesTheCachedTreeAndTheListIsEmpty() throws Exception {
+        KernelBuilder.Result r = KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), false),
+                log::add);
+        assertEquals(List.of(), r.patches());
+        assertEquals("", Files.readString(r.kernel().resolveSibling(KernelBuilder.PATCHES)));
+        assertFalse(Files.readString(r.buildLog()).contains("Applied patch"));
+    }
+
+    @Test
+    void aPatchedLibraryIsHandedToMakeAsItsCopy() throws Exception {
+        Path musl = sources.libs().get(0).dir();
+        Files.writeString(musl.resolve("Makefile.uk"), "one\ntwo\nthree\n");
+        SourcePatch p = new SourcePatch("lib-musl/0001-x.patch", "test", ("--- a/Makefile.uk\n+++ b/Makefile.uk\n"
+                + "@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        KernelSources s = new KernelSources(core, sources.libs(), sources.origins(), sources.fingerprint(),
+                sources.unikraftVersion(), List.of(new KernelSources.TreePatches("lib-musl", musl, List.of(p))));
+        KernelBuilder.Request req = new KernelBuilder.Request(s, KernelConfig.withExtras(List.of()), toolchain, make,
+                dir.resolve("cache/kernels"), 2, false);
+        Path copy = dir.resolve("cache/kernels/" + KernelBuilder.cacheKey(req) + ".work/src/lib-musl/lib-musl");
+        KernelBuilder.Result r = KernelBuilder.buildOrReuse(req, log::add);
+        String l = Files.readString(r.kernel());
+        assertTrue(l.startsWith("kernel built from " + copy.toAbsolutePath() + ":"), "L= names the patched copy: " + l);
+        assertEquals("one\ntwo\nthree\n", Files.readString(musl.resolve("Makefile.uk")));
+    }
+
+    @Test
+    void aPatchThatDoesNotApplyNamesThePatchTheSourceAndTheFile() throws Exception {
+        var before = snapshot(core);
+        String stale = new String(fixturePatch().content(), java.nio.charset.StandardCharsets.UTF_8)
+                .replace(" \t@echo \"  CC      lib/two.o\"", " \t@echo \"  CC      lib/three.o\"");
+        SourcePatch p = new SourcePatch(FIXTURE_PATCH, "/somewhere/0001-fixture.patch",
+                stale.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        KernelBuildException e = assertThrows(KernelBuildException.class,
+                () -> KernelBuilder.buildOrReuse(patched(p), log::add));
+        assertTrue(e.getMessage().startsWith("Patch " + FIXTURE_PATCH + " (/somewhere/0001-fixture.patch) does not"
+                + " apply to unikraft (file Makefile): "), e.getMessage());
+        assertTrue(e.getMessage().contains("at line 18"), e.getMessage());
+        assertEquals(before, snapshot(core), "the verified tree is left as it was");
+        try (var entries = Files.list(dir.resolve("cache/kernels"))) {
+            assertTrue(entries.noneMatch(x -> Files.isRegularFile(x.resolve("kernel"))), "nothing is cached");
+        }
+        assertFalse(Files.exists(core.resolve("calls.log")), "make never ran");
     }
 
     @Test
@@ -139,5 +234,20 @@ class KernelBuilderTest {
                 new Toolchain.Versions("gcc 14.2", "GNU Make 4.3"), make, r.cacheRoot(), 2, false)));
         assertEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(sources, base, toolchain, make,
                 dir.resolve("elsewhere"), 8, true)), "jobs, rebuild and cache location do not change the kernel");
+    }
+
+    @Test
+    void theCacheKeyCoversEachPatchsNameAndContent() throws Exception {
+        String none = KernelBuilder.cacheKey(request(KernelConfig.withExtras(List.of()), false));
+        SourcePatch p = fixturePatch();
+        String one = KernelBuilder.cacheKey(patched(p));
+        assertNotEquals(none, one);
+        assertEquals(one, KernelBuilder.cacheKey(patched(new SourcePatch(p.name(), "elsewhere", p.content()))),
+                "where a patch was read from does not matter");
+        byte[] changed = p.content();
+        changed[changed.length - 2] = 'X';
+        assertNotEquals(one, KernelBuilder.cacheKey(patched(new SourcePatch(p.name(), "test", changed))));
+        assertNotEquals(one, KernelBuilder.cacheKey(patched(new SourcePatch("unikraft/0002-other.patch", "test",
+                p.content()))));
     }
 }

@@ -7,11 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SourceManifestTest {
+    static final String UKALLOC = "unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch";
+
+    @TempDir
+    Path tmp;
     @Test
     void bundledManifestPinsTheNineReferenceSources() {
         SourceManifest m = SourceManifest.load();
@@ -53,6 +61,72 @@ class SourceManifestTest {
         assertEquals(Verification.Kind.SHA256, m.get("musl").verification().kind());
         assertEquals(Verification.Kind.TREE_SHA256, m.get("lwip").verification().kind(), "GitHub zip: tree digest");
         assertEquals(URI.create("https://www.python.org/ftp/python/3.7.4/Python-3.7.4.tgz"), m.get("python3").url());
+    }
+
+    @Test
+    void onlyTheCoreCarriesAPatchOurUkallocCorrection() {
+        SourceManifest m = SourceManifest.load();
+        for (Source s : m.sources()) {
+            List<String> names = s.patches().stream().map(SourcePatch::name).toList();
+            assertEquals(s.id().equals("unikraft") ? List.of(UKALLOC) : List.of(), names, s.id());
+        }
+        String diff = new String(m.get("unikraft").patches().get(0).content(), StandardCharsets.US_ASCII);
+        assertTrue(diff.contains("\n--- a/lib/ukalloc/alloc.c\n+++ b/lib/ukalloc/alloc.c\n@@ "), diff);
+    }
+
+    @Test
+    void anOverrideKeepsReplacesOrDropsThePinnedPatches() throws Exception {
+        SourceManifest base = SourceManifest.load();
+        Path fix = Files.writeString(tmp.resolve("my-fix.patch"), "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n");
+        SourceManifest kept = base.withOverrides(List.of(new SourceOverride("unikraft", null,
+                "https://mirror.example/unikraft.tar.gz", null, null)));
+        assertEquals(base.get("unikraft").patches(), kept.get("unikraft").patches(), "a mirror URL keeps them");
+        SourceManifest dropped = base.withOverrides(List.of(new SourceOverride("unikraft", "abc", null, null,
+                "a".repeat(64), List.of(), SourceOverride.POM)));
+        assertEquals(List.of(), dropped.get("unikraft").patches());
+        SourceManifest replaced = base.withOverrides(List.of(new SourceOverride("unikraft", null, null, null, null,
+                List.of(fix), SourceOverride.POM)));
+        SourcePatch p = replaced.get("unikraft").patches().get(0);
+        assertEquals(1, replaced.get("unikraft").patches().size());
+        assertEquals("unikraft/my-fix.patch", p.name());
+        assertEquals(Files.readString(fix), new String(p.content(), StandardCharsets.UTF_8));
+        assertEquals(fix.toAbsolutePath().toString(), p.location());
+    }
+
+    @Test
+    void aMissingPatchFileOrAPatchForAnOriginIsRefused() {
+        SourceManifest m = SourceManifest.load();
+        Path missing = tmp.resolve("nope.patch");
+        SourceException e = assertThrows(SourceException.class, () -> m.withOverrides(List.of(new SourceOverride(
+                "lib-musl", null, null, null, null, List.of(missing), SourceOverride.POM))));
+        assertEquals("The patch file " + missing + " for source 'lib-musl' (<sources> in the POM) does not exist",
+                e.getMessage());
+        SourceException origin = assertThrows(SourceException.class, () -> m.withOverrides(List.of(
+                new SourceOverride("musl", null, null, null, null, List.of(Path.of("pom.xml")), SourceOverride.POM))));
+        assertTrue(origin.getMessage().contains("'musl' is an origin archive"), origin.getMessage());
+    }
+
+    @Test
+    void oneIdOverriddenInThePomAndInTheSourcesFileNamesBoth() {
+        SourceException e = assertThrows(SourceException.class, () -> SourceManifest.load().withOverrides(List.of(
+                new SourceOverride("zlib", null, "https://a.example/z.tar.gz", null, null),
+                new SourceOverride("zlib", null, null, "b".repeat(64), null, null, "the sources file /x/s.json"))));
+        assertEquals("Source 'zlib' is overridden twice: in <sources> in the POM and in the sources file /x/s.json."
+                + " Override each id once.", e.getMessage());
+    }
+
+    @Test
+    void aBundledPatchNameMustBeAPathBelowPatches() throws Exception {
+        String json = "{\"format\":1,\"sources\":[{\"id\":\"c\",\"version\":\"1\",\"url\":\"https://h/c.tar.gz\","
+                + "\"archive\":\"tar.gz\",\"treeSha256\":\"unverified\",\"role\":\"core\",\"patches\":[%s]}]}";
+        SourceException up = assertThrows(SourceException.class, () -> TestSources.parse(String.format(json,
+                "\"../sources.json\"")));
+        assertTrue(up.getMessage().contains("lists the patch '../sources.json'"), up.getMessage());
+        SourceException absent = assertThrows(SourceException.class, () -> TestSources.parse(String.format(json,
+                "\"c/0001-none.patch\"")));
+        assertTrue(absent.getMessage().contains("patches/c/0001-none.patch"), absent.getMessage());
+        assertEquals(List.of(UKALLOC), TestSources.parse(String.format(json, "\"" + UKALLOC + "\"")).get("c")
+                .patches().stream().map(SourcePatch::name).toList());
     }
 
     @Test
