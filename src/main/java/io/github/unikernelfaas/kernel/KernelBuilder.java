@@ -43,6 +43,11 @@ public final class KernelBuilder {
     /** A built kernel, whether it came from the cache, and the source patches it was built with. */
     public record Result(Path kernel, Path config, Path buildLog, boolean fromCache, String key,
             List<String> patches) {
+        /** The unstripped kernel ({@code kernel.dbg}) when the build left one, else empty. */
+        public java.util.Optional<Path> debugSymbols() {
+            Path dbg = kernel.resolveSibling(kernel.getFileName() + ".dbg");
+            return Files.isRegularFile(dbg) ? java.util.Optional.of(dbg) : java.util.Optional.empty();
+        }
     }
 
     private KernelBuilder() {
@@ -142,6 +147,11 @@ public final class KernelBuilder {
         Path kernel = findKernel(buildDir, dotConfig);
         Path staged = Files.createDirectories(work.resolve("result"));
         Files.copy(kernel, staged.resolve(KERNEL));
+        // The unstripped image: a crash dump's addresses mean something only with its symbols.
+        Path dbg = kernel.resolveSibling(kernel.getFileName() + ".dbg");
+        if (Files.isRegularFile(dbg)) {
+            Files.copy(dbg, staged.resolve(KERNEL + ".dbg"));
+        }
         Files.copy(dotConfig, staged.resolve("config"));
         Files.copy(buildLog, staged.resolve("build.log"));
         Files.writeString(staged.resolve(PATCHES), lines(patched.names()), StandardCharsets.UTF_8);

@@ -97,6 +97,8 @@ public final class MakeDriver {
                 while ((line = in.readLine()) != null) {
                     out.write(line);
                     out.write('\n');
+                    // Line by line: the log is what a user tails while make runs for minutes.
+                    out.flush();
                     if (tail.size() == TAIL_LINES) {
                         tail.removeFirst();
                     }

@@ -66,9 +66,6 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.jobs", defaultValue = "0")
     private int jobs;
 
-    /** In the work directory beside the kernel: the source patches it was built with, one a line. */
-    static final String PATCH_LIST = "kernel-patches.txt";
-
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
@@ -98,9 +95,9 @@ public class BuildMojo extends AbstractSourceMojo {
     /** A prebuilt kernel is not ours: a list left by an earlier build of ours must not describe it. */
     private void deleteStalePatchList() {
         try {
-            Files.deleteIfExists(workDir().resolve(PATCH_LIST));
+            Files.deleteIfExists(builtKernelPatches());
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not delete the stale " + workDir().resolve(PATCH_LIST), e);
+            throw new UncheckedIOException("Could not delete the stale " + builtKernelPatches(), e);
         }
     }
 
@@ -121,10 +118,17 @@ public class BuildMojo extends AbstractSourceMojo {
             Files.copy(built.kernel(), tmp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             // Beside the kernel, for the package goal to record in the image.
-            Path list = target.resolveSibling(PATCH_LIST);
-            Path listTmp = target.resolveSibling(PATCH_LIST + ".tmp");
+            Path list = builtKernelPatches();
+            Path listTmp = list.resolveSibling(list.getFileName() + ".tmp");
             Files.writeString(listTmp, built.patches().stream().map(p -> p + "\n").collect(Collectors.joining()));
             Files.move(listTmp, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // Symbols beside the kernel: a crash message then names them.
+            Path dbg = target.resolveSibling(target.getFileName() + ".dbg");
+            if (built.debugSymbols().isPresent()) {
+                Files.copy(built.debugSymbols().get(), dbg, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(dbg);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not copy the kernel into " + workDir(), e);
         }

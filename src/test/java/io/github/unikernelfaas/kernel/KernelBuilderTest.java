@@ -95,6 +95,8 @@ class KernelBuilderTest {
         KernelBuilder.Result again = KernelBuilder.buildOrReuse(req, log::add);
         assertTrue(again.fromCache());
         assertEquals(List.of(FIXTURE_PATCH), again.patches(), "a cached kernel still names its patches");
+        assertEquals("symbols\n", Files.readString(again.debugSymbols().orElseThrow()),
+                "the unstripped kernel is kept beside the cached one");
     }
 
     @Test
