@@ -2,7 +2,7 @@
 """Self-test of the benchmarks' boot handling against a fake QEMU (bench/selftest/fake-qemu): crash
 lines are caught and counted, a failed boot is retried once, a second failure in a row stops bench.py
 with the console tail and the command line, boot-loop.py classifies ok / crash / timeout, every replay
-gets its own QMP socket, and no VM is left running. No real guest boots; ~20 s.
+gets its own QMP socket, and no VM is left running. No real guest boots; ~10 s.
 
     python3 bench/selftest.py
 """
@@ -68,7 +68,7 @@ def main():
         # boot-loop: each class once, and a crash line that leaves QEMU alive.
         p, k = project(tmp, "loop", "serve,trap,exit,panichang,hang,serve")
         r = run([os.path.join(HERE, "boot-loop.py"), "--project", p, "--boots", "6", "--memory", "128",
-                 "--timeout", "4", "--kernel-name", "fake", "--out", out])
+                 "--timeout", "2", "--kernel-name", "fake", "--out", out])
         check("boot-loop exits 0", r.returncode == 0, r.stdout + r.stderr)
         res = json.load(open(os.path.join(out, "boot-loop-fake.json")))
         m = res["memory"].get("128M", {})
@@ -114,7 +114,7 @@ def main():
         # bench.py: two failures in a row stop the run, loudly.
         p, k = project(tmp, "twice", "trap,hang")
         r = run([os.path.join(HERE, "bench.py"), "--project", p, "--kernel-name", "fake", "--merge-cold-start",
-                 "--smoke", "--timeout", "3", "--out", out])
+                 "--smoke", "--timeout", "2", "--out", out])
         check("bench.py stops after a second failure", r.returncode == 1 and "second failure in a row" in r.stderr
               and "last 30 console lines" in r.stderr and "command line:" in r.stderr
               and "Booting from ROM" in r.stderr, r.stdout + r.stderr)
