@@ -248,3 +248,25 @@ def machine(accel_name, qemu="qemu-system-x86_64"):
     return {"cores": os.cpu_count(), "accelerator": accel_name, "qemu": qemu_version,
             "python": platform.python_version(), "kernel": platform.release(),
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def first_crash_line(path):
+    """The first crash line in a console log, or None."""
+    with open(path, "rb") as f:
+        for raw in f:
+            line = clean(raw.decode("latin-1"))
+            if CRASH_RE.search(line):
+                return line
+    return None
+
+
+if __name__ == "__main__":
+    # python3 bench/replay.py crash-line CONSOLE_LOG: prints the first crash line (exit 1 when none), so
+    # shell scripts use the same patterns as the benchmarks.
+    import sys
+    if len(sys.argv) != 3 or sys.argv[1] != "crash-line":
+        sys.exit("usage: replay.py crash-line CONSOLE_LOG")
+    found = first_crash_line(sys.argv[2]) if os.path.isfile(sys.argv[2]) else None
+    if found is None:
+        sys.exit(1)
+    print(found)
