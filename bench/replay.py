@@ -118,7 +118,12 @@ def clean(line):
 
 def signature(line):
     """A crash line without its timestamp and long addresses, so equal crashes group together."""
-    line = TIMESTAMP_RE.sub("", clean(line))
+    line = clean(line)
+    m = CRASH_RE.search(line)
+    if m:  # drop what a previous, unterminated line left in front (e.g. SeaBIOS' "Booting from ROM..")
+        stamps = [t.start() for t in re.finditer(r"\[\s*\d+\.\d+\]", line[:m.start()])]
+        line = line[stamps[-1]:] if stamps else line
+    line = TIMESTAMP_RE.sub("", line)
     line = re.sub(r"0x[0-9a-fA-F]{6,}", "0x?", line)
     line = re.sub(r"\b[0-9a-fA-F]{12,}\b", "?", line)
     return line.strip()

@@ -77,7 +77,7 @@ def main():
         sigs = {s["signature"]: s["count"] for s in m.get("crash_signatures", [])}
         check("boot-loop crash signatures", sigs == {
             "CRIT: [libkvmplat] <traps.c @   91> Unhandled Trap 13 (general protection), error code=0x0": 1,
-            "CRIT: [libukboot] PANIC: out of memory": 1,
+            "CRIT: [libukboot] PANIC: out of memory (-m 128M)": 1,
             "(no crash line; QEMU exited with code 1)": 1}, json.dumps(sigs))
         check("boot-loop -m replaced", "Unikraft fake (-m 128M)" in open(os.path.join(
             out, "boot-loop-logs", "fake-m128M-boot002.log")).read())
