@@ -194,7 +194,8 @@ def memory_floor(command, candidates, attempts_log):
             finally:
                 vm.stop()
             ok = state == "ready"
-            attempts_log.append({"mib": candidates[mid], "outcome": "ok" if ok else state,
+            attempts_log.append({"mib": candidates[mid], "outcome": "ok" if ok else "timeout" if state == "timeout"
+                                 else "crash",
                                  "crash_line": None if ok or state == "timeout" else vm.failure_line()})
             if ok or state == "timeout":
                 break
