@@ -4,31 +4,28 @@
 Run through bench/run.sh, which prepares the demo project and the kernel. Writes
 bench/results/latest.json and bench/results/latest.md. Benchmarks are not tests: nothing here
 asserts a speed. `--smoke` makes one short pass of everything cheap, so the runner cannot rot.
+
+Boots replay the plugin's recorded QEMU command line (replay.py). A boot that fails (QEMU exits, a
+crash line on the console, or no /health within --timeout) is counted and retried once; the results
+list every kernel's boots, crashes and the first crash line of each. A second failure in a row stops
+the run with the console tail and the command line (exit 1).
 """
 import argparse
 import http.client
 import json
 import os
-import platform
-import re
 import socket
 import statistics
 import subprocess
 import sys
 import tarfile
-import threading
 import time
+
+from replay import TAIL_LINES, Vm, accelerator, arg_after, exit_on_sigterm, free_port, load_command, machine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE_IMAGE_MIB = 28.3  # the reference setup's image (Unikraft 0.13.1 + CPython 3.7 + fs0)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+BOOT_TIMEOUT_S = 120
 
 
 def summary(values):
@@ -44,81 +41,82 @@ def percentile(sorted_values, p):
     return sorted_values[i]
 
 
-def load_command(project):
-    """The exact QEMU command line the plugin ran in the project's last boot test."""
-    path = os.path.join(project, "target", "unikernel", "qemu-command.txt")
-    with open(path) as f:
-        return [line.rstrip("\n") for line in f]
+class BootFailed(Exception):
+    """Two failed boots in a row: the run stops (the caller prints the console tail and command line)."""
+
+    def __init__(self, what, vm, reason):
+        Exception.__init__(self, "%s: %s" % (what, reason))
+        self.what, self.vm, self.reason = what, vm, reason
 
 
-def arg_after(command, flag):
-    return command[command.index(flag) + 1]
+def new_boot_stats():
+    return {"boots": 0, "ok": 0, "crashes": 0, "timeouts": 0, "crash_lines": []}
 
 
-class Vm(object):
-    """Replays the plugin's QEMU command line (another host port, optionally another -m); the
-    console is read live for timestamps."""
-
-    def __init__(self, command, memory=None):
-        self.port = free_port()
-        cmd = [re.sub(r"hostfwd=tcp:127\.0\.0\.1:\d+-:", "hostfwd=tcp:127.0.0.1:%d-:" % self.port, a)
-               for a in command]
-        if memory:
-            cmd[cmd.index("-m") + 1] = memory
-        self.first_output = None
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.console = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in iter(self.proc.stdout.readline, b""):
-            if self.first_output is None:
-                self.first_output = time.monotonic()
-            self.console.append(line.decode("latin-1").rstrip())
-
-    def wait_ready(self, timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return None
+def attempt(command, stats, timeout, then=None):
+    """One boot: start, wait for /health, run then(vm) if given. Returns (vm, result) or (vm, None) with
+    vm.failure set to 'crash' or 'timeout' and counted in stats. The VM is still running on success."""
+    vm = Vm(command)
+    stats["boots"] += 1
+    try:
+        state = vm.wait_ready(timeout)
+        result = None
+        if state == "ready":
             try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                c.request("GET", "/health")
-                ok = c.getresponse().status == 200
-                c.close()
-                if ok:
-                    return time.monotonic()
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.05)
-        return None
+                result = then(vm) if then else True
+            except (OSError, http.client.HTTPException) as e:
+                # The guest answered /health, then failed the request: crashed, or hung.
+                state = "exited" if not vm.alive() else "crash" if vm.crash_line else "timeout"
+                vm.reader.join(1)
+                vm.failure_detail = "after /health: %s" % e
+        if state == "ready":
+            stats["ok"] += 1
+            return vm, result
+        vm.failure = "timeout" if state == "timeout" else "crash"
+        if vm.failure == "crash":
+            stats["crashes"] += 1
+            stats["crash_lines"].append(vm.failure_line())
+        else:
+            stats["timeouts"] += 1
+        vm.stop()
+        return vm, None
+    except BaseException:
+        vm.stop()
+        raise
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(10)
+
+def boot(command, stats, what, timeout=BOOT_TIMEOUT_S, then=None):
+    """attempt() with one retry: a failed boot (QEMU exits, or no /health in time) is retried once; a
+    second failure in a row raises BootFailed. Returns (ready vm, result); the caller stops the vm."""
+    for n in (1, 2):
+        vm, result = attempt(command, stats, timeout, then)
+        if result is not None:
+            return vm, result
+        reason = ("crashed: %s" % vm.failure_line()) if vm.failure == "crash" else (
+            "no /health within %d s" % timeout)
+        if getattr(vm, "failure_detail", None):
+            reason += " (%s)" % vm.failure_detail
+        if n == 2:
+            raise BootFailed(what, vm, reason + "; second failure in a row")
+        sys.stderr.write("bench: %s: boot failed, %s; retrying once\n" % (what, reason))
+        sys.stderr.flush()
 
 
-def cold_start(command, runs):
+def cold_start(command, runs, stats, timeout=BOOT_TIMEOUT_S):
     results = []
-    for _ in range(runs):
-        vm = Vm(command)
+
+    def first_invocation(vm):
+        status, seconds = vm.post({"name": "bench"})
+        if status != 200:
+            raise SystemExit("bench: first invocation answered %d; console tail:\n%s" % (status, "\n".join(vm.tail())))
+        return time.monotonic(), seconds
+
+    for i in range(runs):
+        vm, (done, seconds) = boot(command, stats, "cold start %d/%d" % (i + 1, runs), timeout, first_invocation)
         try:
-            ready = vm.wait_ready()
-            if ready is None:
-                raise SystemExit("bench: the VM did not become ready:\n" + "\n".join(vm.console[-20:]))
-            t = time.monotonic()
-            c = http.client.HTTPConnection("127.0.0.1", vm.port, timeout=30)
-            c.request("POST", "/", body=json.dumps({"name": "bench"}), headers={"Content-Type": "application/json"})
-            status = c.getresponse().status
-            c.close()
-            done = time.monotonic()
-            if status != 200:
-                raise SystemExit("bench: first invocation answered %d" % status)
-            first = vm.first_output or ready
-            results.append({"vmm_start": first - vm.t0, "boot_to_health": ready - first,
-                            "first_invocation": done - t, "total": done - vm.t0})
+            first = vm.first_output or vm.ready_at
+            results.append({"vmm_start": first - vm.t0, "boot_to_health": vm.ready_at - first,
+                            "first_invocation": seconds, "total": done - vm.t0})
         finally:
             vm.stop()
     return {k: summary([r[k] for r in results]) for k in ("vmm_start", "boot_to_health", "first_invocation",
@@ -152,12 +150,10 @@ def load(port, requests, keep_alive):
             "requests": requests}
 
 
-def invocation(command, fs0, requests):
+def invocation(command, fs0, requests, stats, timeout=BOOT_TIMEOUT_S):
     out = {}
-    vm = Vm(command)
+    vm, _ = boot(command, stats, "invocation", timeout)
     try:
-        if vm.wait_ready() is None:
-            raise SystemExit("bench: the VM did not become ready")
         out["vm_keep_alive"] = load(vm.port, requests, True)
         out["vm_new_connection"] = load(vm.port, requests, False)
     finally:
@@ -183,16 +179,26 @@ def invocation(command, fs0, requests):
     return out
 
 
-def memory_floor(command, candidates):
-    """The smallest -m (MiB) at which the function still answers, by bisection over candidates."""
+def memory_floor(command, candidates, attempts_log):
+    """The smallest -m (MiB) at which the function still answers, by bisection over candidates. A size
+    whose VM crashed (rather than timed out) gets a second try, since a crash may be unrelated to the
+    memory size; every try is listed in attempts_log."""
     lo, hi, best = 0, len(candidates) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        vm = Vm(command, "%dM" % candidates[mid])
-        try:
-            ok = vm.wait_ready(timeout=60) is not None
-        finally:
-            vm.stop()
+        ok = False
+        for _ in (1, 2):
+            vm = Vm(command, "%dM" % candidates[mid])
+            try:
+                state = vm.wait_ready(timeout=60)
+            finally:
+                vm.stop()
+            ok = state == "ready"
+            attempts_log.append({"mib": candidates[mid], "outcome": "ok" if ok else "timeout" if state == "timeout"
+                                 else "crash",
+                                 "crash_line": None if ok or state == "timeout" else vm.failure_line()})
+            if ok or state == "timeout":
+                break
         if ok:
             best, hi = candidates[mid], mid - 1
         else:
@@ -201,10 +207,21 @@ def memory_floor(command, candidates):
 
 
 def mvn(project, *goals):
+    """One Maven call, its output in target/bench-logs/; on failure the last 40 lines and the log path."""
+    logs = os.path.join(ROOT, "target", "bench-logs")
+    os.makedirs(logs, exist_ok=True)
+    log = os.path.join(logs, "bench-mvn.log")
+    cmd = [os.path.join(ROOT, "mvnw"), "-B", "-ntp", "-f", os.path.join(project, "pom.xml")] + list(goals)
     t = time.monotonic()
-    subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-ntp", "-f", os.path.join(project, "pom.xml")]
-                   + list(goals), check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - t
+    with open(log, "w") as f:
+        rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=1800).returncode
+    elapsed = time.monotonic() - t
+    if rc != 0:
+        with open(log, errors="replace") as f:
+            tail = f.read().splitlines()[-40:]
+        raise SystemExit("bench: %s failed (exit %d); last 40 lines of %s:\n%s\nbench: full log: %s" % (
+            " ".join(cmd), rc, log, "\n".join(tail), log))
+    return elapsed
 
 
 def build_times(project, boot_props, runs):
@@ -252,13 +269,6 @@ def dir_bytes(path):
     return total
 
 
-def machine(accel_name):
-    qemu = subprocess.run(["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE).stdout.decode().split("\n")[0]
-    return {"cores": os.cpu_count(), "accelerator": accel_name, "qemu": qemu, "python": platform.python_version(),
-            "kernel": platform.release(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-
-
-
 def markdown(r):
     lines = ["# unikernel-faas benchmarks", "",
              "Machine: %(cores)s cores, %(accelerator)s, %(qemu)s, host Python %(python)s, %(date)s" % r["machine"],
@@ -297,17 +307,34 @@ def markdown(r):
     if r.get("memory_floor_mib") is not None:
         lines += ["## Memory", "", "Smallest `-m` at which the function still answers: %d MiB" % r["memory_floor_mib"],
                   ""]
+    if r.get("memory_floor_attempts"):
+        lines += ["Tries: " + ", ".join("%d MiB %s" % (t["mib"], t["outcome"]) for t in r["memory_floor_attempts"]), ""]
+    if r.get("boot_failures"):
+        lines += ["## Boots and crashes", "",
+                  "Every boot of the runs above (a failed boot is retried once; a second failure in a row stops "
+                  "the run). A crash is QEMU exiting, or a crash line on the console, before the function answered.",
+                  "", "| kernel | boots | ok | crashes | timeouts |", "|---|---|---|---|---|"]
+        for name, b in sorted(r["boot_failures"].items()):
+            lines.append("| %s | %d | %d | %d | %d |" % (name, b["boots"], b["ok"], b["crashes"], b["timeouts"]))
+        lines.append("")
+        for name, b in sorted(r["boot_failures"].items()):
+            for line in b["crash_lines"]:
+                lines.append("- %s crash: `%s`" % (name, line.replace("`", "'")))
+        if any(b["crash_lines"] for b in r["boot_failures"].values()):
+            lines.append("")
     lines.append("Note: %s" % r["note"])
     return "\n".join(lines) + "\n"
 
 
 def main():
+    exit_on_sigterm()
     p = argparse.ArgumentParser()
     p.add_argument("--project", required=True, help="a project whose boot test ran (its qemu-command.txt)")
     p.add_argument("--kernel-name", default="ci-test-kernel")
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--merge-cold-start", action="store_true",
                    help="only measure this kernel's cold start and add it to the existing results")
+    p.add_argument("--timeout", type=float, default=BOOT_TIMEOUT_S, help="seconds until /health must answer")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     a = p.parse_args()
     project = os.path.abspath(a.project)
@@ -315,29 +342,51 @@ def main():
     fs0 = os.path.join(project, "target", "unikernel", "fs0")
     runs = 1 if a.smoke else 5
     name = "smoke" if a.smoke else "latest"
-    if a.merge_cold_start:
-        merge_cold_start(a, command, runs, name)
-        return
-    # The plugin chose the accelerator (KVM only when QEMU can use it) and recorded it.
-    accel_name = "KVM" if "-enable-kvm" in command else "TCG"
-    results = {"mode": "smoke" if a.smoke else "full", "machine": machine(accel_name),
-               "cold_start": {a.kernel_name: cold_start(command, runs)},
-               "invocation": invocation(command, fs0, 20 if a.smoke else 500),
-               "size": sizes(project, fs0, arg_after(command, "-kernel")),
-               "note": ("The Unikraft kernel is measured only when it is in the cache; this run used %s. Under TCG "
-                        "every guest instruction is emulated, so boot figures are far above KVM's." % a.kernel_name)}
-    if not a.smoke:
-        results["build"] = build_times(project, ["-Dunikernel.kernel=" + arg_after(command, "-kernel")], 3)
-        results["memory_floor_mib"] = memory_floor(command, [32, 48, 64, 96, 128, 192, 256])
-    write(a.out, name, results)
+    stats = new_boot_stats()
+    try:
+        if a.merge_cold_start:
+            merge_cold_start(a, command, runs, name, stats)
+            return
+        # The plugin chose the accelerator (KVM only when QEMU can use it) and recorded it.
+        results = {"mode": "smoke" if a.smoke else "full", "machine": machine(accelerator(command), command[0]),
+                   "cold_start": {a.kernel_name: cold_start(command, runs, stats, a.timeout)},
+                   "invocation": invocation(command, fs0, 20 if a.smoke else 500, stats, a.timeout),
+                   "size": sizes(project, fs0, arg_after(command, "-kernel")),
+                   "boot_failures": {a.kernel_name: stats},
+                   "note": ("The Unikraft kernel is measured only when it is cached or buildable; this run used %s. "
+                            "Under TCG every guest instruction is emulated, so boot figures are far above KVM's."
+                            % a.kernel_name)}
+        if not a.smoke:
+            results["build"] = build_times(project, ["-Dunikernel.kernel=" + arg_after(command, "-kernel")], 3)
+            attempts = []
+            results["memory_floor_mib"] = memory_floor(command, [32, 48, 64, 96, 128, 192, 256], attempts)
+            results["memory_floor_attempts"] = attempts
+        write(a.out, name, results)
+    except BootFailed as e:
+        fatal(a.kernel_name, e, stats)
 
 
-def merge_cold_start(a, command, runs, name):
-    """Adds one more kernel's cold start (e.g. the cached Unikraft kernel) to a run's results."""
+def fatal(kernel_name, e, stats):
+    """Never stop silently: what failed, the console tail and the command line."""
+    err = sys.stderr
+    err.write("bench: %s (%s): %s\n" % (kernel_name, e.what, e.reason))
+    err.write("bench: boots so far: %d, ok %d, crashes %d, timeouts %d\n" % (
+        stats["boots"], stats["ok"], stats["crashes"], stats["timeouts"]))
+    err.write("bench: last %d console lines:\n" % TAIL_LINES)
+    for line in e.vm.tail():
+        err.write("    %s\n" % line)
+    err.write("bench: command line:\n    %s\n" % e.vm.shell_command())
+    err.flush()
+    sys.exit(1)
+
+
+def merge_cold_start(a, command, runs, name, stats):
+    """Adds one more kernel's cold start (e.g. the Unikraft kernel) to a run's results."""
     path = os.path.join(a.out, name + ".json")
     with open(path) as f:
         results = json.load(f)
-    results["cold_start"][a.kernel_name] = cold_start(command, runs)
+    results["cold_start"][a.kernel_name] = cold_start(command, runs, stats, a.timeout)
+    results.setdefault("boot_failures", {})[a.kernel_name] = stats
     results["note"] = "Cold start measured for: %s." % ", ".join(sorted(results["cold_start"]))
     write(a.out, name, results)
 
