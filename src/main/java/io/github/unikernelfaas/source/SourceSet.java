@@ -39,7 +39,7 @@ public final class SourceSet {
         this.key = key;
     }
 
-    /** The Unikraft core tree ({@code make -C}). */
+    /** The Unikraft core tree ({@code make -C}); null in a set resolved without it (a subset). */
     public Path core() {
         return core;
     }
