@@ -87,7 +87,7 @@ public class BuildMojo extends AbstractSourceMojo {
             installStdlib(resolveSources(Stdlib.SOURCE_IDS), layout, stdlibNeeded);
         } else {
             boolean removed = Stdlib.remove(layout);
-            getLog().info("Python standard library: not in fs0, " + stdlibNeeded.reason()
+            getLog().info("Python standard library: not in fs0; " + stdlibNeeded.reason()
                     + (removed ? "; removed the one an earlier build left there" : ""));
         }
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
@@ -119,7 +119,6 @@ public class BuildMojo extends AbstractSourceMojo {
     /** CPython's standard library from the same archive the Unikraft kernel is built from. */
     private void installStdlib(SourceSet set, Fs0Layout layout, StdlibPolicy.Decision why) {
         int files = Stdlib.install(KernelSources.pythonArchive(set), set.lib(KernelSources.PYTHON_LIB), layout);
-        getLog().info("Python standard library: " + files + " files in " + layout.pythonLib() + " (" + why.reason()
-                + ")");
+        getLog().info("Python standard library: " + files + " files in " + layout.pythonLib() + "; " + why.reason());
     }
 }

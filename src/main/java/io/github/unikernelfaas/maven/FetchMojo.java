@@ -25,8 +25,8 @@ public class FetchMojo extends AbstractSourceMojo {
         if (kernel != null) {
             StdlibPolicy.Decision stdlibNeeded = stdlibDecision();
             if (!stdlibNeeded.install()) {
-                getLog().info("Skipping fetch: the prebuilt kernel " + kernel + " is used and needs no standard"
-                        + " library in fs0 (" + stdlibNeeded.reason() + ")");
+                getLog().info("Skipping fetch: the prebuilt kernel needs no standard library in fs0; "
+                        + stdlibNeeded.reason());
                 return;
             }
             resolveSources(Stdlib.SOURCE_IDS);

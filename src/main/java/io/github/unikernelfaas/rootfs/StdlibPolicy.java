@@ -29,7 +29,7 @@ public final class StdlibPolicy {
         }
     }
 
-    /** @param install put the standard library into fs0; @param reason why, for the build log */
+    /** @param install put the standard library into fs0; @param reason why, a clause for the build log */
     public record Decision(boolean install, String reason) {
     }
 
@@ -59,10 +59,10 @@ public final class StdlibPolicy {
                 KernelKind kind = detect(prebuiltKernel);
                 if (kind.linux()) {
                     return new Decision(false, prebuiltKernel + " is " + kind.description() + ", taken to bring its"
-                            + " own Python (set " + PROPERTY + "=always if its guest needs fs0's)");
+                            + " own Python; set " + PROPERTY + "=always if its guest needs fs0's");
                 }
                 return new Decision(true, prebuiltKernel + " is not a Linux kernel, so taken for a Unikraft kernel,"
-                        + " whose CPython needs it (set " + PROPERTY + "=none if it brings its own)");
+                        + " whose CPython needs it; set " + PROPERTY + "=none if it brings its own");
         }
     }
 
