@@ -29,7 +29,9 @@ if [ -n "${UNIKERNEL_KERNEL:-}" ]; then
 else
   tk="$root/target/test-kernel"
   bash src/test/vm/assemble-test-kernel.sh "$tk"
+  # The test guest runs the host's python3, which brings its own standard library.
   boot+=("-Dunikernel.kernel=$tk/vmlinux" "-Dunikernel.initrd=$tk/initrd.img"
-         "-Dunikernel.kernelArgs=$(cat "$tk/kernel-args")" "-Dunikernel.qemuArgs=$(cat "$tk/qemu-args")")
+         "-Dunikernel.kernelArgs=$(cat "$tk/kernel-args")" "-Dunikernel.qemuArgs=$(cat "$tk/qemu-args")"
+         "-Dunikernel.stdlib=none")
 fi
 "${mvn[@]}" -f "$demo/hello-fn/pom.xml" verify "${boot[@]}"

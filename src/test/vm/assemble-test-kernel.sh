@@ -314,11 +314,13 @@ PY
 echo "console=ttyS0 panic=-1 quiet loglevel=3 ukfaas_port={guestPort}" > "$stage/kernel-args"
 # The second 9p share: the host's /usr, read-only, for Debian's python3. q35: see README.md.
 echo "-machine q35 -fsdev local,id=hostusr,path=/usr,security_model=none,readonly=on -device virtio-9p-pci,fsdev=hostusr,mount_tag=hostusr" > "$stage/qemu-args"
+# The guest runs the host's python3 with its own standard library: fs0 needs none (unikernel.stdlib).
 {
   echo "test.kernel.kernelArgs=$(cat "$stage/kernel-args")"
   echo "test.kernel.qemuArgs=$(cat "$stage/qemu-args")"
   # With the initrd root, fs0's tree goes under /fs0 of this initramfs (see /init).
   echo "test.kernel.initrdRoot=fs0"
+  echo "test.kernel.stdlib=none"
 } > "$stage/test-kernel.properties"
 
 # Into place: the stamp goes first and comes back last, so a run interrupted in between is

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.rootfs.StdlibPolicy;
 import io.github.unikernelfaas.source.FetchLog;
 import io.github.unikernelfaas.source.MirrorLayout;
 import io.github.unikernelfaas.source.ProxyConfig;
@@ -21,8 +22,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 /**
- * Parameters of the goals that need the Unikraft sources (fetch, and the kernel build): cache, mirror,
- * overrides, proxies and offline mode from the session. {@link #resolveSources()} is the one entry point.
+ * Parameters of the goals that need the Unikraft sources (fetch, and the build of the kernel and the standard
+ * library): cache, mirror, overrides, proxies and offline mode from the session, and unikernel.stdlib.
+ * {@link #resolveSources()} (all) and {@link #resolveSources(List)} (a subset) are the entry points.
  */
 abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter(defaultValue = "${session}", readonly = true, required = true)
@@ -56,6 +58,18 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter(property = "unikernel.downloadTimeout", defaultValue = "60")
     protected int downloadTimeout;
 
+    /**
+     * Whether fs0 gets CPython's standard library: auto (the plugin-built kernel and any prebuilt kernel that
+     * is not Linux), always, or none (the kernel brings its own Python).
+     */
+    @Parameter(property = StdlibPolicy.PROPERTY, defaultValue = "auto")
+    protected String stdlib;
+
+    /** unikernel.stdlib applied to this build's kernel (prebuilt or not). */
+    protected StdlibPolicy.Decision stdlibDecision() {
+        return StdlibPolicy.decide(StdlibPolicy.Mode.parse(stdlib), kernel == null ? null : kernel.toPath());
+    }
+
     /** The pinned manifest with the overrides of the POM and the sources file. */
     protected SourceManifest manifest() {
         List<SourceOverride> overrides = new ArrayList<>();
@@ -75,6 +89,15 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
      * A {@link SourceException} becomes a build failure with its message.
      */
     protected SourceSet resolveSources() throws MojoFailureException, InterruptedException {
+        return resolve(null);
+    }
+
+    /** Like {@link #resolveSources()}, but only the sources with these manifest ids. */
+    protected SourceSet resolveSources(List<String> ids) throws MojoFailureException, InterruptedException {
+        return resolve(ids);
+    }
+
+    private SourceSet resolve(List<String> ids) throws MojoFailureException, InterruptedException {
         try {
             ProxyConfig proxies = new ProxyConfig(SettingsProxies.rules(
                     session.getSettings() == null ? null : session.getSettings().getProxies(), settingsDecrypter,
@@ -84,7 +107,7 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
             if (terminal) {
                 log = FetchLog.withTerminalProgress(log, System.out);
             }
-            return SourceResolver.builder(cacheDir.toPath())
+            SourceResolver resolver = SourceResolver.builder(cacheDir.toPath())
                     .mirror(MirrorLayout.parseMirror(mirror))
                     .offline(session.isOffline())
                     .log(log)
@@ -92,8 +115,9 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
                     .proxy(proxies.selector(ProxySelector.getDefault()))
                     .authenticator(proxies.authenticator())
                     .idleTimeout(Duration.ofSeconds(Math.max(1, downloadTimeout)))
-                    .build()
-                    .resolve(manifest());
+                    .build();
+            SourceManifest manifest = manifest();
+            return ids == null ? resolver.resolve(manifest) : resolver.resolve(manifest.select(ids));
         } catch (SourceException e) {
             throw new MojoFailureException(e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
+import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
 import java.nio.file.Path;
@@ -147,7 +148,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         try {
             run();
         } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
-                | ImageException | KernelBuildException e) {
+                | ImageException | KernelBuildException | StdlibException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);

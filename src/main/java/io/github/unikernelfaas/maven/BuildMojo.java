@@ -7,6 +7,7 @@ import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionChecker;
 import io.github.unikernelfaas.rootfs.Requirements;
 import io.github.unikernelfaas.rootfs.Stdlib;
+import io.github.unikernelfaas.rootfs.StdlibPolicy;
 import io.github.unikernelfaas.kernel.KernelBuilder;
 import io.github.unikernelfaas.kernel.KernelConfig;
 import io.github.unikernelfaas.kernel.KernelSources;
@@ -29,8 +30,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * Checks the function (syntax, handler) on the host and assembles the fs0 root filesystem: the
  * function, our wrapper and the pure-Python dependencies of requirements.txt. Without a prebuilt
- * kernel (unikernel.kernel) it also builds the Unikraft kernel, once per machine (cached), and puts
- * the matching CPython standard library into fs0.
+ * kernel (unikernel.kernel) it also builds the Unikraft kernel, once per machine (cached). fs0 gets
+ * CPython's standard library whenever the guest needs one (unikernel.stdlib): for a prebuilt kernel
+ * only lib-python3 and CPython's archive are fetched, not the Unikraft tree.
  */
 @Mojo(name = "build", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class BuildMojo extends AbstractSourceMojo {
@@ -68,6 +70,7 @@ public class BuildMojo extends AbstractSourceMojo {
 
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
+        StdlibPolicy.Decision stdlibNeeded = stdlibDecision(); // first: a refused setting fails before any work
         Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
                 "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
         Path source = functionDirectory.toPath();
@@ -80,9 +83,17 @@ public class BuildMojo extends AbstractSourceMojo {
                 cacheDir.toPath().resolve("requirements"), pip, getLog()::info);
         Requirements.summary(deps).ifPresent(getLog()::info);
         if (kernel == null) {
-            buildKernel(layout);
+            SourceSet set = resolveSources();
+            buildKernel(set);
+            installStdlib(set, layout, stdlibNeeded);
+        } else if (stdlibNeeded.install()) {
+            deleteStalePatchList();
+            installStdlib(resolveSources(Stdlib.SOURCE_IDS), layout, stdlibNeeded);
         } else {
             deleteStalePatchList();
+            boolean removed = Stdlib.remove(layout);
+            getLog().info("Python standard library: not in fs0; " + stdlibNeeded.reason()
+                    + (removed ? "; removed the one an earlier build left there" : ""));
         }
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
                 + (files.size() == 1 ? "" : "s") + " + wrapper)");
@@ -101,9 +112,8 @@ public class BuildMojo extends AbstractSourceMojo {
         }
     }
 
-    /** No prebuilt kernel: build ours (or take it from the cache) and give fs0 the matching stdlib. */
-    private void buildKernel(Fs0Layout layout) throws MojoFailureException, InterruptedException {
-        SourceSet set = resolveSources();
+    /** No prebuilt kernel: build ours (or take it from the cache). */
+    private void buildKernel(SourceSet set) {
         String path = System.getenv("PATH");
         Toolchain.Versions toolchain = Toolchain.check(path);
         Path make = HostTool.require(null, "make", path, "unikernel.make", "sudo apt-get install make");
@@ -135,7 +145,11 @@ public class BuildMojo extends AbstractSourceMojo {
         getLog().info("Kernel " + (built.fromCache() ? "from the cache" : "built") + ": " + built.kernel()
                 + " (Unikraft " + unikraftVersion + (built.patches().isEmpty() ? "" : ", patches: "
                 + String.join(", ", built.patches())) + ")");
-        int stdlib = Stdlib.install(KernelSources.pythonArchive(set), set.lib(KernelSources.PYTHON_LIB), layout);
-        getLog().info("Python standard library: " + stdlib + " files in " + layout.pythonLib());
+    }
+
+    /** CPython's standard library from the same archive the Unikraft kernel is built from. */
+    private void installStdlib(SourceSet set, Fs0Layout layout, StdlibPolicy.Decision why) {
+        int files = Stdlib.install(KernelSources.pythonArchive(set), set.lib(KernelSources.PYTHON_LIB), layout);
+        getLog().info("Python standard library: " + files + " files in " + layout.pythonLib() + "; " + why.reason());
     }
 }

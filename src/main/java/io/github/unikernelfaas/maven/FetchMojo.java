@@ -1,5 +1,7 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.rootfs.Stdlib;
+import io.github.unikernelfaas.rootfs.StdlibPolicy;
 import io.github.unikernelfaas.source.SourceSet;
 import java.io.File;
 import java.util.ArrayList;
@@ -13,14 +15,23 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * Fetches the pinned Unikraft core, libraries and the upstream archives their make would download into the
  * cache, each verified (file sha256 or tree digest). Offline ({@code -o}) it uses the cache only and names
- * every missing source. Skipped when a prebuilt kernel is given.
+ * every missing source. With a prebuilt kernel it fetches only what fs0's standard library is made from, and
+ * nothing when that kernel needs none (unikernel.stdlib).
  */
 @Mojo(name = "fetch", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
 public class FetchMojo extends AbstractSourceMojo {
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         if (kernel != null) {
-            getLog().info("Skipping fetch: unikernel.kernel is set, the prebuilt kernel " + kernel + " is used");
+            StdlibPolicy.Decision stdlibNeeded = stdlibDecision();
+            if (!stdlibNeeded.install()) {
+                getLog().info("Skipping fetch: the prebuilt kernel needs no standard library in fs0; "
+                        + stdlibNeeded.reason());
+                return;
+            }
+            resolveSources(Stdlib.SOURCE_IDS);
+            getLog().info("Prebuilt kernel " + kernel + ": fetched only the standard library's sources ("
+                    + String.join(", ", Stdlib.SOURCE_IDS) + ")");
             return;
         }
         SourceSet set = resolveSources();

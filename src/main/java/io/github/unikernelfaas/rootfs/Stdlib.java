@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -24,6 +25,8 @@ public final class Stdlib {
     /** Directory names left out anywhere (the packages' own test suites). */
     static final Set<String> TEST_DIRS = Set.of("test", "tests", "idle_test");
     static final String SYSCONFIGDATA = "_sysconfigdata.py";
+    /** The manifest ids of what {@link #install} reads: lib-python3's tree and CPython's archive. */
+    public static final List<String> SOURCE_IDS = List.of("lib-python3", "python3");
 
     private Stdlib() {
     }
@@ -38,7 +41,8 @@ public final class Stdlib {
         int count = 0;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(pythonArchive));
                 TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
-            clean(fs0);
+            remove(fs0);
+            Files.createDirectories(target);
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 String rel = libRelative(e.getName());
@@ -92,19 +96,29 @@ public final class Stdlib {
         return !rel.endsWith(".pyc") && !rel.endsWith(".exe");
     }
 
-    /** Removes an earlier stdlib but keeps the app and site-packages, which others own. */
-    private static void clean(Fs0Layout fs0) throws IOException {
+    /**
+     * Removes a standard library an earlier build put into fs0 (another kernel, another unikernel.stdlib) but
+     * keeps the app and site-packages, which others own.
+     *
+     * @return whether there was one
+     */
+    public static boolean remove(Fs0Layout fs0) {
         Path lib = fs0.pythonLib();
         if (!Files.isDirectory(lib)) {
-            Files.createDirectories(lib);
-            return;
+            return false;
         }
+        boolean removed = false;
         try (var children = Files.list(lib)) {
             for (Path p : children.toList()) {
                 if (!p.equals(fs0.app()) && !p.equals(fs0.sitePackages())) {
                     Trees.delete(p);
+                    removed = true;
                 }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not remove the standard library from " + lib + ": "
+                    + e.getMessage(), e);
         }
+        return removed;
     }
 }

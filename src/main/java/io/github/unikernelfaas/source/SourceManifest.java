@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,6 +78,25 @@ public final class SourceManifest {
             }
         }
         throw new SourceException("No source '" + id + "' in the manifest; known: " + ids());
+    }
+
+    /**
+     * Only the sources with these ids, in manifest order, e.g. what the standard library needs for a prebuilt
+     * kernel ({@code lib-python3}, {@code python3}) without the whole Unikraft tree.
+     *
+     * @throws SourceException naming an unknown id and the known ones
+     */
+    public List<Source> select(Collection<String> ids) {
+        for (String id : ids) {
+            get(id);
+        }
+        List<Source> chosen = new ArrayList<>();
+        for (Source s : sources) {
+            if (ids.contains(s.id())) {
+                chosen.add(s);
+            }
+        }
+        return Collections.unmodifiableList(chosen);
     }
 
     /**

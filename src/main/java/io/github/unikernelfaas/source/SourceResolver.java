@@ -134,7 +134,7 @@ public final class SourceResolver {
         return resolve(manifest.sources());
     }
 
-    /** Resolves the given sources, in order. */
+    /** Resolves the given sources, in order: all of a manifest, or a subset ({@link SourceManifest#select}). */
     public SourceSet resolve(List<Source> sources) throws InterruptedException {
         requirePinned(sources);
         Map<Source, Entry> entries = new LinkedHashMap<>();

@@ -49,7 +49,7 @@ public final class SourceSet {
         this.key = key;
     }
 
-    /** The Unikraft core tree ({@code make -C}). */
+    /** The Unikraft core tree ({@code make -C}); null in a set resolved without it (a subset). */
     public Path core() {
         return core;
     }

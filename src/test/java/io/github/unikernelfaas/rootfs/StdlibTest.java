@@ -65,6 +65,26 @@ class StdlibTest {
     }
 
     @Test
+    void removeTakesAnEarlierStdlibAndKeepsAppAndDependencies() throws Exception {
+        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"));
+        assertFalse(Stdlib.remove(fs0), "nothing to remove in an empty fs0");
+        Files.createDirectories(fs0.app());
+        Files.writeString(fs0.app().resolve("function.py"), "x");
+        Files.createDirectories(fs0.sitePackages().resolve("shout"));
+        assertFalse(Stdlib.remove(fs0), "app and site-packages are no stdlib");
+        Files.createDirectories(fs0.pythonLib().resolve("json"));
+        Files.writeString(fs0.pythonLib().resolve("os.py"), "# os");
+        Files.writeString(fs0.pythonLib().resolve("json/__init__.py"), "# json");
+
+        assertTrue(Stdlib.remove(fs0));
+        try (var left = Files.list(fs0.pythonLib())) {
+            assertEquals(List.of("app", "site-packages"), left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertTrue(Files.isRegularFile(fs0.app().resolve("function.py")));
+        assertTrue(Files.isDirectory(fs0.sitePackages().resolve("shout")));
+    }
+
+    @Test
     void pathsOutsideLibOrClimbingOutAreIgnored() {
         assertNull(Stdlib.libRelative("Python-3.7.4/Modules/x.c"));
         assertNull(Stdlib.libRelative("Python-3.7.4/Lib/../../etc/passwd"));

@@ -194,6 +194,18 @@ class SourceManifestTest {
     }
 
     @Test
+    void selectKeepsManifestOrderAndTheOverridesAndNamesAnUnknownId() {
+        SourceManifest m = SourceManifest.load().withOverrides(List.of(new SourceOverride("python3", null,
+                "https://mirror.example/Python-3.7.4.tgz", null, null)));
+        List<Source> chosen = m.select(List.of("python3", "lib-python3"));
+        assertEquals(List.of("lib-python3", "python3"), chosen.stream().map(Source::id).toList());
+        assertEquals(URI.create("https://mirror.example/Python-3.7.4.tgz"), chosen.get(1).url());
+        SourceException e = assertThrows(SourceException.class, () -> m.select(List.of("python3", "cpython")));
+        assertTrue(e.getMessage().contains("No source 'cpython'"), e.getMessage());
+        assertTrue(e.getMessage().contains("lib-python3"), e.getMessage());
+    }
+
+    @Test
     void proxyChoiceFollowsMavenRules() {
         ProxyConfig c = new ProxyConfig(List.of(
                 new ProxyRule("http", "proxy", 3128, "*.corp|localhost, 127.0.0.1", null, null)));

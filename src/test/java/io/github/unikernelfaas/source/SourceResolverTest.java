@@ -83,6 +83,46 @@ class SourceResolverTest {
     }
 
     @Test
+    void aSubsetFetchesOnlyItsSources() throws Exception {
+        SourceSet set = resolver().build().resolve(sources.manifest().select(List.of("lib-a", "orig")));
+        assertEquals(0, server.requests(CORE_PATH), "the core is not fetched");
+        assertEquals(1, server.requests(LIB_PATH));
+        assertEquals(1, server.requests(ORIGIN_PATH));
+        assertEquals(null, set.core());
+        assertTrue(Files.isRegularFile(set.lib("liba").resolve("src/main.c")));
+        assertArrayEquals(sources.origin, Files.readAllBytes(set.origins().get(0).file()));
+        assertEquals(List.of("lib-a", "orig"), cachedIds());
+        assertTrue(log.infos.contains("Sources: 2 verified in " + cache.toAbsolutePath().normalize()
+                + " (2 downloaded)"), log.infos.toString());
+        // The full set later reuses the subset's entries and fetches only the core.
+        resolver().build().resolve(sources.manifest());
+        assertEquals(List.of(1, 1, 1), List.of(server.requests(CORE_PATH), server.requests(LIB_PATH),
+                server.requests(ORIGIN_PATH)));
+    }
+
+    @Test
+    void offlineSubsetNamesOnlyItsMissingSources() throws Exception {
+        SourceException e = assertThrows(SourceException.class, () -> resolver().offline(true).build()
+                .resolve(sources.manifest().select(List.of("lib-a", "orig"))));
+        String m = e.getMessage();
+        assertTrue(m.contains("2 of 2 sources are not in the cache"), m);
+        assertTrue(m.contains("lib-a v2") && m.contains("orig 1.0"), m);
+        assertTrue(m.contains(server.base().resolve(ORIGIN_PATH.substring(1)).toString()), m);
+        assertFalse(m.contains("core v1"), m);
+        assertEquals(0, server.totalRequests());
+        // With the subset cached, offline works for it although the core was never fetched.
+        resolver().build().resolve(sources.manifest().select(List.of("lib-a", "orig")));
+        SourceSet set = resolver().offline(true).build().resolve(sources.manifest().select(List.of("orig", "lib-a")));
+        assertEquals(List.of("liba"), new ArrayList<>(set.libs().keySet()));
+    }
+
+    private List<String> cachedIds() throws Exception {
+        try (var s = Files.list(cache.resolve("sources"))) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void cacheHitMakesNoRequest() throws Exception {
         SourceSet first = resolver().build().resolve(sources.manifest());
         assertEquals(3, server.totalRequests());
