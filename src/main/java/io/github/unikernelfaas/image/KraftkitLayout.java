@@ -48,6 +48,9 @@ final class KraftkitLayout {
             throw new IOException(e);
         }
         manifest.setAnnotations(annotations(spec));
+        if (spec.initrd() != null) {
+            manifest = withInitrdLayerAnnotations(manifest);
+        }
 
         byte[] manifestBytes = JsonTemplateMapper.toByteArray(manifest);
         String manifestDigest = store(dir, manifestBytes);
@@ -78,6 +81,22 @@ final class KraftkitLayout {
         Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(newIndex));
         return manifestDigest;
     }
+
+    /**
+     * kraftkit marks the kernel and initrd layers with the path each holds. jib's layer descriptors have
+     * an annotations field but no public setter, so the annotations go in through jib's own JSON mapper:
+     * what we store is still what jib's RegistryClient pushes.
+     */
+    private static AnnotatedOciManifest withInitrdLayerAnnotations(AnnotatedOciManifest manifest) throws IOException {
+        ObjectNode json = (ObjectNode) JSON.readTree(JsonTemplateMapper.toByteArray(manifest));
+        ArrayNode layers = json.withArray("layers");
+        ((ObjectNode) layers.get(0)).putObject("annotations").put(KERNEL_LAYER_ANNOTATION, Layers.KERNEL_PATH);
+        ((ObjectNode) layers.get(1)).putObject("annotations").put(INITRD_LAYER_ANNOTATION, Layers.INITRD_PATH);
+        return JsonTemplateMapper.readJson(JSON.writeValueAsBytes(json), AnnotatedOciManifest.class);
+    }
+
+    static final String KERNEL_LAYER_ANNOTATION = "org.unikraft.kernel.image";
+    static final String INITRD_LAYER_ANNOTATION = "org.unikraft.kernel.initrd";
 
     static Map<String, String> annotations(ImageSpec spec) {
         Map<String, String> a = new TreeMap<>();

@@ -106,6 +106,10 @@ class ImageBuilderTest {
         Path tar = build(s, "i.oci.tar");
         Layout l = read(tar);
         assertEquals(2, l.layers().size(), "kernel and initrd, no fs0 layers");
+        assertEquals("/unikraft/bin/initrd",
+                l.manifest().get("layers").get(1).get("annotations").get("org.unikraft.kernel.initrd").asText());
+        assertEquals("/unikraft/bin/kernel",
+                l.manifest().get("layers").get(0).get("annotations").get("org.unikraft.kernel.image").asText());
         assertEquals("vfs.rootfs=initrd -- -m app.wrapper --port 8123", l.config().get("config").get("Cmd").get(0).asText());
         Path d = Files.createTempDirectory(dir, "layers");
         OciArchive.extract(tar, d);

@@ -63,6 +63,20 @@ class ImagePusherTest {
     }
 
     @Test
+    void anInitrdImageKeepsItsLayerAnnotationsAndDigestThroughThePush() throws Exception {
+        try (LocalRegistry registry = new LocalRegistry(dir.resolve("reg"), null, null)) {
+            String ref = registry.host() + "/team/my-fn:initrd";
+            Path kernel = Files.write(dir.resolve("kernel"), new byte[4096]);
+            Path cpio = Files.write(dir.resolve("fs0.cpio"), new byte[512]);
+            Path tar = dir.resolve("initrd.oci.tar");
+            ImageBuilder.build(ImageSpec.of(kernel, dir, ref, "0.13.1~85b83a74").withInitrd(cpio, "vfs.rootfs=initrd"),
+                    tar, dir.resolve("work"));
+            String digest = ImagePusher.push(tar, new ImagePusher.Target(ref, Optional.empty(), "x", true), log::add);
+            assertEquals(digest, remoteDigest(ref));
+        }
+    }
+
+    @Test
     void aPlainHttpRegistryWithoutTheFlagFailsAtOnceWithTheHint() throws Exception {
         try (LocalRegistry registry = new LocalRegistry(dir.resolve("reg"), null, null)) {
             String ref = registry.host() + "/team/my-fn:1.0";
