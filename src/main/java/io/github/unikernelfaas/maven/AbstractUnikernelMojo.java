@@ -7,7 +7,7 @@ import io.github.unikernelfaas.kernel.KernelBuildException;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
 import io.github.unikernelfaas.vm.RootKind;
-import io.github.unikernelfaas.vm.VmConfig;
+import io.github.unikernelfaas.vm.Guest;
 import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
@@ -60,7 +60,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
 
     /** Static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
     static final String DEFAULT_NET_AND_PROGRAM_ARGS = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
-            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + VmConfig.GUEST_PORT_TOKEN;
+            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + Guest.GUEST_PORT_TOKEN;
 
     /** The Unikraft kernel's command line for a root: the libparams that mount it, then the rest. */
     static String defaultKernelArgs(RootKind root) {

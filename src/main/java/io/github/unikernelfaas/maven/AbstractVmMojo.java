@@ -6,7 +6,9 @@ import io.github.unikernelfaas.vm.BootLog;
 import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.KvmHost;
 import io.github.unikernelfaas.vm.KvmVerdicts;
-import io.github.unikernelfaas.vm.QemuLocator;
+import io.github.unikernelfaas.vm.Guest;
+import io.github.unikernelfaas.vm.Machine;
+import io.github.unikernelfaas.vm.Qemu;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
 import java.io.File;
@@ -29,7 +31,7 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     protected String qemuArgs;
 
     /** The QEMU binary: a name looked up on PATH or a path. */
-    @Parameter(property = "unikernel.qemu", defaultValue = QemuLocator.BINARY)
+    @Parameter(property = "unikernel.qemu", defaultValue = Qemu.BINARY)
     protected String qemu;
 
     /** Guest memory in MiB. */
@@ -54,11 +56,11 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
         RootKind root = rootKind();
-        return new VmConfig(QemuLocator.locate(qemu, System.getenv("PATH")), kernel(),
-                initrd == null ? null : initrd.toPath(),
-                kernelArgs(root), root, fs0.toPath(),
-                fs0Initrd(), memory, hostPort, guestPort, Accelerator.TCG, splitArgs(qemuArgs),
-                "unikernel-faas:" + project.getArtifactId());
+        Machine machine = new Machine(Qemu.INSTANCE, Qemu.INSTANCE.locate(qemu, System.getenv("PATH")),
+                Accelerator.TCG, memory, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
+        Guest guest = new Guest(kernel(), initrd == null ? null : initrd.toPath(), kernelArgs(root), root,
+                fs0.toPath(), fs0Initrd(), hostPort, guestPort);
+        return new VmConfig(machine, guest);
     }
 
     /** Boots the function VM with the accelerator unikernel.accel asks for, KVM verdicts remembered in the cache. */

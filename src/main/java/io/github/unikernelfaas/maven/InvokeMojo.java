@@ -38,7 +38,7 @@ public class InvokeMojo extends AbstractVmMojo {
             try {
                 r = new FunctionClient(http, vm.hostPort(), invokeTimeout()).invoke(c.body());
             } catch (IOException e) {
-                throw new VmException("Invoking the function failed: " + e + "; console: " + vm.vm().consoleLog(), e);
+                throw new VmException("Invoking the function failed: " + e + "; console: " + vm.consoleLog(), e);
             }
         }
         getLog().info(String.format("REPORT boot: %.2f s, invocation: %.1f ms, status: %d", boot, r.millis(),

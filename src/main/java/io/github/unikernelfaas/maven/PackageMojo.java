@@ -3,7 +3,7 @@ package io.github.unikernelfaas.maven;
 import io.github.unikernelfaas.image.ImageBuilder;
 import io.github.unikernelfaas.image.ImageSpec;
 import io.github.unikernelfaas.vm.RootKind;
-import io.github.unikernelfaas.vm.VmConfig;
+import io.github.unikernelfaas.vm.Guest;
 import java.nio.file.Path;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -20,7 +20,7 @@ public class PackageMojo extends AbstractImageMojo {
         ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion)
                 .withKernelPatches(kernelPatches());
         if (rootKind() == RootKind.INITRD) {
-            String args = kernelArgs(RootKind.INITRD).replace(VmConfig.GUEST_PORT_TOKEN, Integer.toString(guestPort));
+            String args = kernelArgs(RootKind.INITRD).replace(Guest.GUEST_PORT_TOKEN, Integer.toString(guestPort));
             spec = spec.withInitrd(fs0Initrd(), args);
         }
         long t0 = System.nanoTime();

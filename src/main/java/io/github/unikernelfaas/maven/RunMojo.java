@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.invoke.FunctionClient;
+import io.github.unikernelfaas.vm.ConsoleLog;
 import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.Ports;
 import org.apache.maven.plugin.MojoFailureException;
@@ -25,9 +26,9 @@ public class RunMojo extends AbstractVmMojo {
                     vm.bootSeconds(), port));
             getLog().info("Try: curl -s -H 'Content-Type: application/json' -d '{\"name\":\"you\"}' http://127.0.0.1:"
                     + port + "/");
-            int code = vm.vm().waitFor();
-            throw new MojoFailureException("The VM stopped on its own (QEMU exit code " + code + "); console: "
-                    + vm.vm().consoleLog());
+            int code = vm.waitForExit();
+            throw new MojoFailureException("The VM stopped on its own (QEMU exit code " + code + ").\n"
+                    + ConsoleLog.describeTail(vm.consoleLog(), 30));
         }
     }
 }

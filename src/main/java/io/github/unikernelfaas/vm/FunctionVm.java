@@ -28,7 +28,7 @@ public final class FunctionVm implements AutoCloseable {
     /** Boots with the accelerator in {@code config}, no fallback (tests and tools). */
     public static FunctionVm boot(VmConfig config, Path workDir, HttpClient client, Duration bootTimeout,
             Consumer<String> log) {
-        return boot(config, AcceleratorChoice.of(config.accelerator()), null, workDir, client, bootTimeout,
+        return boot(config, AcceleratorChoice.of(config.machine().accelerator()), null, workDir, client, bootTimeout,
                 BootLog.to(log));
     }
 
@@ -38,10 +38,10 @@ public final class FunctionVm implements AutoCloseable {
      */
     public static FunctionVm boot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts, Path workDir,
             HttpClient client, Duration bootTimeout, BootLog log) {
-        StaleVmSweeper.sweep(workDir.resolve("qemu.pid"), log.info());
+        StaleVmSweeper.sweep(workDir.resolve("qemu.pid"), config.machine().vmm(), log.info());
         choice.note().ifPresent(log.warn());
         VmConfig first = config.withAccelerator(choice.first());
-        if (first.accelerator() != Accelerator.KVM) {
+        if (first.machine().accelerator() != Accelerator.KVM) {
             return attempt(first, workDir, client, bootTimeout, log);
         }
         Duration window = choice.fallBackToTcg() && KVM_TRIAL.compareTo(bootTimeout) < 0 ? KVM_TRIAL : bootTimeout;
@@ -69,9 +69,10 @@ public final class FunctionVm implements AutoCloseable {
 
     private static FunctionVm attempt(VmConfig config, Path workDir, HttpClient client, Duration timeout, BootLog log) {
         Path console = workDir.resolve("console.log");
-        log.info().accept("Booting " + config.kernel().getFileName() + " under QEMU ("
-                + config.accelerator().description() + "), port 127.0.0.1:" + config.hostPort() + " -> guest "
-                + config.guestPort() + "; console: " + console);
+        log.info().accept("Booting " + config.guest().kernel().getFileName() + " under "
+                + config.machine().vmm().name() + " (" + config.machine().accelerator().description()
+                + "), port 127.0.0.1:" + config.guest().hostPort() + " -> guest " + config.guest().guestPort()
+                + "; console: " + console);
         VirtualMachine vm = VirtualMachine.start(config, console, workDir.resolve("qemu.pid"));
         try {
             return new FunctionVm(vm, Readiness.await(vm, client, timeout));
@@ -108,12 +109,31 @@ public final class FunctionVm implements AutoCloseable {
         }
     }
 
+    /** The process behind it, for tools and tests. */
     public VirtualMachine vm() {
         return vm;
     }
 
+    /** The accelerator that ran the guest (auto-detected KVM may have given way to TCG). */
+    public Accelerator accelerator() {
+        return vm.config().machine().accelerator();
+    }
+
+    public boolean isAlive() {
+        return vm.isAlive();
+    }
+
+    public Path consoleLog() {
+        return vm.consoleLog();
+    }
+
+    /** Blocks until the VM stops on its own; returns the VMM's exit code. */
+    public int waitForExit() throws InterruptedException {
+        return vm.waitFor();
+    }
+
     public int hostPort() {
-        return vm.config().hostPort();
+        return vm.config().guest().hostPort();
     }
 
     public double bootSeconds() {

@@ -34,7 +34,7 @@ public final class KvmVerdicts {
 
     /** The recorded reason KVM failed to run this VM's kernel with this QEMU on this host, if any. */
     public Optional<String> failure(VmConfig vm) {
-        Path f = file(key(vm.qemu(), vm.kernel(), osRelease));
+        Path f = file(key(vm.machine().binary(), vm.guest().kernel(), osRelease));
         try {
             return Files.isRegularFile(f) ? Optional.of(Files.readString(f, StandardCharsets.UTF_8).trim()
                     + " (remembered in " + f + "; delete it to try KVM again)") : Optional.empty();
@@ -44,7 +44,7 @@ public final class KvmVerdicts {
     }
 
     public void recordFailure(VmConfig vm, String reason) {
-        Path f = file(key(vm.qemu(), vm.kernel(), osRelease));
+        Path f = file(key(vm.machine().binary(), vm.guest().kernel(), osRelease));
         try {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "kvm-", ".tmp");

@@ -24,7 +24,7 @@ public final class Readiness {
      * crash dump's addresses mean something only with them.
      */
     static String symbolsHint(VirtualMachine vm) {
-        java.nio.file.Path kernel = vm.config().kernel();
+        java.nio.file.Path kernel = vm.config().guest().kernel();
         java.nio.file.Path dbg = kernel.resolveSibling(kernel.getFileName() + ".dbg");
         if (!java.nio.file.Files.isRegularFile(dbg)) {
             return "";
@@ -34,7 +34,7 @@ public final class Readiness {
 
     /** Returns the seconds from QEMU start to the first healthy answer. */
     public static double await(VirtualMachine vm, HttpClient client, Duration timeout) {
-        URI health = URI.create("http://127.0.0.1:" + vm.config().hostPort() + "/health");
+        URI health = URI.create("http://127.0.0.1:" + vm.config().guest().hostPort() + "/health");
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastProblem = "no answer yet";
         while (true) {
@@ -47,7 +47,7 @@ public final class Readiness {
             java.util.Optional<String> halted = vm.haltedState();
             if (halted.isPresent()) {
                 throw new GuestHaltedException(halted.get(), "The guest stopped under "
-                        + vm.config().accelerator().description() + " (QEMU state " + halted.get() + ") "
+                        + vm.config().machine().accelerator().description() + " (" + vm.config().machine().vmm().name() + " state " + halted.get() + ") "
                         + String.format("%.1f", vm.secondsSinceStart()) + " s after start, before the function answered "
                         + health + ".\n" + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
             }
@@ -66,7 +66,7 @@ public final class Readiness {
             }
             if (System.nanoTime() > deadline) {
                 throw new BootTimeoutException("The function did not become ready within " + timeout.toSeconds()
-                        + " s under " + vm.config().accelerator().description() + " (unikernel.bootTimeout): "
+                        + " s under " + vm.config().machine().accelerator().description() + " (unikernel.bootTimeout): "
                         + health + " last gave " + lastProblem + ".\n"
                         + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
             }

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * Finds a QEMU left behind by an earlier build of the same project (the JVM was killed before its
- * shutdown hook ran) through the pidfile, and stops it. Only a process that is still a qemu-system
+ * shutdown hook ran) through the pidfile, and stops it. Only a process that is still the VMM's
  * process is touched, so a recycled pid is never killed.
  */
 public final class StaleVmSweeper {
@@ -24,7 +24,7 @@ public final class StaleVmSweeper {
     }
 
     /** Returns the pid that was stopped, if any. */
-    public static Optional<Long> sweep(Path pidFile, Consumer<String> log) {
+    public static Optional<Long> sweep(Path pidFile, Vmm vmm, Consumer<String> log) {
         if (!Files.isRegularFile(pidFile)) {
             return Optional.empty();
         }
@@ -37,8 +37,8 @@ public final class StaleVmSweeper {
         }
         Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         Optional<Long> stopped = Optional.empty();
-        if (handle.isPresent() && isQemu(handle.get())) {
-            log.accept("Stopping QEMU (pid " + pid + ") left running by an earlier build");
+        if (handle.isPresent() && isVmm(handle.get(), vmm)) {
+            log.accept("Stopping " + vmm.name() + " (pid " + pid + ") left running by an earlier build");
             handle.get().destroy();
             if (!waitGone(handle.get(), 3000)) {
                 handle.get().destroyForcibly();
@@ -50,9 +50,9 @@ public final class StaleVmSweeper {
         return stopped;
     }
 
-    private static boolean isQemu(ProcessHandle h) {
+    private static boolean isVmm(ProcessHandle h, Vmm vmm) {
         // The command line, not just the executable: QEMU may run under a wrapper or interpreter.
-        return h.info().commandLine().or(() -> h.info().command()).map(c -> c.contains("qemu-system")).orElse(false);
+        return h.info().commandLine().or(() -> h.info().command()).map(c -> c.contains(vmm.processMatch())).orElse(false);
     }
 
     private static boolean waitGone(ProcessHandle h, long millis) {

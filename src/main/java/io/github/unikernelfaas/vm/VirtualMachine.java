@@ -52,17 +52,17 @@ public final class VirtualMachine implements AutoCloseable {
      * The pidfile records the process for {@link StaleVmSweeper}.
      */
     public static VirtualMachine start(VmConfig config, Path consoleLog, Path pidFile) {
-        checkFile(config.kernel(), "kernel", "unikernel.kernel");
-        if (config.initrd() != null) {
-            checkFile(config.initrd(), "initrd", "unikernel.initrd");
+        checkFile(config.guest().kernel(), "kernel", "unikernel.kernel");
+        if (config.guest().initrd() != null) {
+            checkFile(config.guest().initrd(), "initrd", "unikernel.initrd");
         }
-        if (config.root() == RootKind.NINE_P && !Files.isDirectory(config.fs0())) {
-            throw new VmException("The root filesystem " + config.fs0() + " does not exist: run the build goal first"
+        if (config.guest().root() == RootKind.NINE_P && !Files.isDirectory(config.guest().fs0())) {
+            throw new VmException("The root filesystem " + config.guest().fs0() + " does not exist: run the build goal first"
                     + " (mvn compile)");
         }
-        if (config.root() == RootKind.INITRD) {
-            if (!Files.isRegularFile(config.fs0Initrd())) {
-                throw new VmException("The initrd root " + config.fs0Initrd() + " does not exist: run the build goal"
+        if (config.guest().root() == RootKind.INITRD) {
+            if (!Files.isRegularFile(config.guest().fs0Initrd())) {
+                throw new VmException("The initrd root " + config.guest().fs0Initrd() + " does not exist: run the build goal"
                         + " with -D" + RootKind.PROPERTY + "=initrd first (mvn compile)");
             }
             combineInitrds(config);
@@ -72,7 +72,7 @@ public final class VirtualMachine implements AutoCloseable {
             Files.createDirectories(pidFile.toAbsolutePath().getParent());
             Path qmpSocket = qmpSocket(consoleLog.toAbsolutePath().resolveSibling("qmp.sock"));
             Files.deleteIfExists(qmpSocket);
-            List<String> command = QemuCommand.of(config, qmpSocket);
+            List<String> command = config.machine().vmm().command(config, qmpSocket);
             Files.write(consoleLog.resolveSibling(COMMAND_FILE), command, StandardCharsets.UTF_8);
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -85,22 +85,22 @@ public final class VirtualMachine implements AutoCloseable {
             StaleVmSweeper.record(pidFile, p.pid());
             return vm;
         } catch (IOException e) {
-            throw new VmException("Could not start " + config.qemu() + ": " + e.getMessage(), e);
+            throw new VmException("Could not start " + config.machine().binary() + ": " + e.getMessage(), e);
         }
     }
 
     /** The kernel's own initrd followed by fs0's CPIO, when the kernel brings one (the CI test guest). */
     private static void combineInitrds(VmConfig config) {
-        if (config.initrd() == null) {
+        if (config.guest().initrd() == null) {
             return;
         }
-        Path combined = QemuCommand.initrd(config);
+        Path combined = config.machine().vmm().initrd(config);
         Path tmp = combined.resolveSibling(combined.getFileName() + ".tmp");
         try (var out = Files.newOutputStream(tmp)) {
-            long n = Files.copy(config.initrd(), out);
+            long n = Files.copy(config.guest().initrd(), out);
             // Each archive of a concatenated initramfs starts on a 4-byte boundary.
             out.write(new byte[(int) ((4 - n % 4) % 4)]);
-            Files.copy(config.fs0Initrd(), out);
+            Files.copy(config.guest().fs0Initrd(), out);
         } catch (IOException e) {
             throw new VmException("Could not write " + combined + ": " + e.getMessage(), e);
         }

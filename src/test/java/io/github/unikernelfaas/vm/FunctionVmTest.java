@@ -31,7 +31,8 @@ class FunctionVmTest {
         qemu.toFile().setExecutable(true);
         Path kernel = Files.writeString(dir.resolve("kernel-" + mode), mode);
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
-        return new VmConfig(qemu, kernel, null, "", RootKind.NINE_P, fs0, null, 64, Ports.free(), 8123, Accelerator.TCG, List.of(), "t");
+        return new VmConfig(new Machine(Qemu.INSTANCE, qemu, Accelerator.TCG, 64, List.of(), "t"),
+                new Guest(kernel, null, "", RootKind.NINE_P, fs0, null, Ports.free(), 8123));
     }
 
     @Test
@@ -47,7 +48,7 @@ class FunctionVmTest {
         assertFalse(vm.isAlive(), "closing stops QEMU");
         assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the pidfile goes with it");
         assertTrue(Files.readString(dir.resolve("work/console.log")).contains("fake-qemu: listening"));
-        assertEquals(QemuCommand.of(vm.config(), dir.resolve("work/qmp.sock")), Files.readAllLines(dir.resolve("work/qemu-command.txt")),
+        assertEquals(Qemu.INSTANCE.command(vm.config(), dir.resolve("work/qmp.sock")), Files.readAllLines(dir.resolve("work/qemu-command.txt")),
                 "the exact command line is kept beside the console");
     }
 
@@ -64,7 +65,7 @@ class FunctionVmTest {
     @Test
     void aCrashNamesTheKernelsSymbolsWhenTheyAreBesideIt() throws Exception {
         VmConfig c = config("die");
-        Files.writeString(c.kernel().resolveSibling(c.kernel().getFileName() + ".dbg"), "symbols");
+        Files.writeString(c.guest().kernel().resolveSibling(c.guest().kernel().getFileName() + ".dbg"), "symbols");
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(c, dir.resolve("work"), http,
                 Duration.ofSeconds(60), log::add));
         assertTrue(e.getMessage().contains("kernel-die.dbg"), e.getMessage());
@@ -90,7 +91,7 @@ class FunctionVmTest {
     void kvmThatKillsQemuFallsBackToTcgWhenAutoDetected() throws Exception {
         List<String> warnings = new ArrayList<>();
         try (FunctionVm vm = bootAuto(config("nokvm"), null, warnings)) {
-            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+            assertEquals(Accelerator.TCG, vm.accelerator());
         }
         assertEquals(1, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).contains("booting under TCG instead"), warnings.toString());
@@ -104,7 +105,7 @@ class FunctionVmTest {
         List<String> warnings = new ArrayList<>();
         long t0 = System.nanoTime();
         try (FunctionVm vm = bootAuto(c, verdicts, warnings)) {
-            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+            assertEquals(Accelerator.TCG, vm.accelerator());
         }
         assertTrue((System.nanoTime() - t0) / 1e9 < FunctionVm.KVM_TRIAL.toSeconds(),
                 "QMP's run state ends the KVM attempt before the trial window");
@@ -118,7 +119,7 @@ class FunctionVmTest {
     void theKvmErrorOnTheConsoleIsASecondSignal() throws Exception {
         List<String> warnings = new ArrayList<>();
         try (FunctionVm vm = bootAuto(config("kvmerror"), null, warnings)) {
-            assertEquals(Accelerator.TCG, vm.vm().config().accelerator());
+            assertEquals(Accelerator.TCG, vm.accelerator());
         }
         assertTrue(warnings.get(0).contains("state internal-error"), warnings.toString());
     }
@@ -166,8 +167,8 @@ class FunctionVmTest {
         VmConfig c = config("serve");
         Path own = Files.write(dir.resolve("own.img"), new byte[] {1, 2, 3, 4, 5});
         Path cpio = Files.write(dir.resolve("fs0.cpio"), new byte[] {9, 9});
-        VmConfig initrd = new VmConfig(c.qemu(), c.kernel(), own, "", RootKind.INITRD, null, cpio, 64, c.hostPort(),
-                8123, Accelerator.TCG, List.of(), "t");
+        VmConfig initrd = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), "t"),
+                new Guest(c.guest().kernel(), own, "", RootKind.INITRD, null, cpio, c.guest().hostPort(), 8123));
         try (FunctionVm vm = FunctionVm.boot(initrd, dir.resolve("work"), http, Duration.ofSeconds(30), log::add)) {
             List<String> cmd = Files.readAllLines(dir.resolve("work/qemu-command.txt"));
             Path combined = Path.of(cmd.get(cmd.indexOf("-initrd") + 1));
@@ -180,8 +181,8 @@ class FunctionVmTest {
     @Test
     void aMissingInitrdRootSaysHowToBuildIt() throws Exception {
         VmConfig c = config("serve");
-        VmConfig initrd = new VmConfig(c.qemu(), c.kernel(), null, "", RootKind.INITRD, null, dir.resolve("no.cpio"),
-                64, c.hostPort(), 8123, Accelerator.TCG, List.of(), "t");
+        VmConfig initrd = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), "t"),
+                new Guest(c.guest().kernel(), null, "", RootKind.INITRD, null, dir.resolve("no.cpio"), c.guest().hostPort(), 8123));
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(initrd, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));
         assertTrue(e.getMessage().contains("-Dunikernel.rootfs=initrd"), e.getMessage());
@@ -190,8 +191,8 @@ class FunctionVmTest {
     @Test
     void missingKernelIsNamed() throws Exception {
         VmConfig c = config("serve");
-        VmConfig bad = new VmConfig(c.qemu(), dir.resolve("nope"), null, "", RootKind.NINE_P, c.fs0(), null, 64, c.hostPort(), 8123,
-                Accelerator.TCG, List.of(), null);
+        VmConfig bad = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), null),
+                new Guest(dir.resolve("nope"), null, "", RootKind.NINE_P, c.guest().fs0(), null, c.guest().hostPort(), 8123));
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(bad, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));
         assertTrue(e.getMessage().contains("unikernel.kernel"), e.getMessage());
@@ -200,18 +201,18 @@ class FunctionVmTest {
     @Test
     void sweeperStopsAQemuLeftBehindButNotOtherProcesses() throws Exception {
         VmConfig c = config("hang");
-        Process orphan = new ProcessBuilder(c.qemu().toString(), "-kernel", c.kernel().toString(), "-netdev",
-                "user,hostfwd=tcp:127.0.0.1:" + c.hostPort() + "-:1").start();
+        Process orphan = new ProcessBuilder(c.machine().binary().toString(), "-kernel", c.guest().kernel().toString(), "-netdev",
+                "user,hostfwd=tcp:127.0.0.1:" + c.guest().hostPort() + "-:1").start();
         Process other = new ProcessBuilder("sleep", "60").start();
         try {
             Path pidFile = dir.resolve("qemu.pid");
             StaleVmSweeper.record(pidFile, orphan.pid());
-            assertEquals(Optional.of(orphan.pid()), StaleVmSweeper.sweep(pidFile, log::add));
+            assertEquals(Optional.of(orphan.pid()), StaleVmSweeper.sweep(pidFile, Qemu.INSTANCE, log::add));
             assertTrue(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the orphan was stopped");
             assertFalse(Files.exists(pidFile));
 
             StaleVmSweeper.record(pidFile, other.pid());
-            assertEquals(Optional.empty(), StaleVmSweeper.sweep(pidFile, log::add));
+            assertEquals(Optional.empty(), StaleVmSweeper.sweep(pidFile, Qemu.INSTANCE, log::add));
             assertTrue(other.isAlive(), "a process that is not QEMU is never touched");
         } finally {
             orphan.destroyForcibly();
@@ -232,7 +233,7 @@ class FunctionVmTest {
     void missingQemuNamesTheAptPackage() {
         io.github.unikernelfaas.host.HostToolException e = assertThrows(
                 io.github.unikernelfaas.host.HostToolException.class,
-                () -> QemuLocator.locate(null, dir.toString()));
+                () -> Qemu.INSTANCE.locate(null, dir.toString()));
         assertTrue(e.getMessage().contains("apt-get install --no-install-recommends qemu-system-x86"), e.getMessage());
     }
 }

@@ -9,13 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class QemuCommandTest {
+class QemuTest {
     private static final Path QMP = Path.of("/p/target/unikernel/qmp.sock");
 
     private static VmConfig config(Accelerator accel, Path initrd, List<String> extra) {
-        return new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), Path.of("/k/kernel"), initrd,
-                "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", RootKind.NINE_P, Path.of("/p/target/fs0"), null, 256,
-                40001, 8123, accel, extra, "unikernel-faas:demo");
+        return new VmConfig(new Machine(Qemu.INSTANCE, Path.of("/usr/bin/qemu-system-x86_64"), accel, 256, extra, "unikernel-faas:demo"),
+                new Guest(Path.of("/k/kernel"), initrd, "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", RootKind.NINE_P, Path.of("/p/target/fs0"), null, 40001, 8123));
     }
 
     private static String after(List<String> cmd, String flag, int nth) {
@@ -30,7 +29,7 @@ class QemuCommandTest {
 
     @Test
     void tcgUsesSoftwareEmulationAndNoKvm() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("/usr/bin/qemu-system-x86_64", cmd.get(0));
         assertEquals("tcg", after(cmd, "-accel", 0));
         assertEquals("max", after(cmd, "-cpu", 0));
@@ -39,7 +38,7 @@ class QemuCommandTest {
 
     @Test
     void kvmEnablesKvmWithHostCpu() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.KVM, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.KVM, null, List.of()), QMP);
         assertTrue(cmd.contains("-enable-kvm"));
         assertEquals("host", after(cmd, "-cpu", 0));
         assertFalse(cmd.contains("tcg"));
@@ -47,7 +46,7 @@ class QemuCommandTest {
 
     @Test
     void portForwardIsBoundToLoopbackOnly() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, null, List.of()), QMP);
         String netdev = after(cmd, "-netdev", 0);
         assertEquals("user,id=n0,hostfwd=tcp:127.0.0.1:40001-:8123", netdev);
         assertEquals("virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,romfile=", after(cmd, "-device", 1));
@@ -55,7 +54,7 @@ class QemuCommandTest {
 
     @Test
     void fs0IsSharedReadOnlyOver9pAsTagFs0() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("local,id=fs0,path=/p/target/fs0,security_model=none,readonly=on", after(cmd, "-fsdev", 0));
         assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0,disable-modern=on,disable-legacy=off",
                 after(cmd, "-device", 0));
@@ -63,22 +62,22 @@ class QemuCommandTest {
 
     @Test
     void commasInPathsAreEscaped() {
-        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "", RootKind.NINE_P, Path.of("/a,b/fs0"), null, 64, 1, 2,
-                Accelerator.TCG, List.of(), null);
+        VmConfig c = new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
+                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("/a,b/fs0"), null, 1, 2));
         assertEquals("local,id=fs0,path=/a,,b/fs0,security_model=none,readonly=on",
-                after(QemuCommand.of(c, QMP), "-fsdev", 0));
-        assertFalse(QemuCommand.of(c, QMP).contains("-append"), "an empty command line is not passed");
+                after(Qemu.INSTANCE.command(c, QMP), "-fsdev", 0));
+        assertFalse(Qemu.INSTANCE.command(c, QMP).contains("-append"), "an empty command line is not passed");
     }
 
     @Test
     void guestPortIsSubstitutedInTheKernelCommandLine() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port 8123", after(cmd, "-append", 0));
     }
 
     @Test
     void consoleGoesToStdioWithoutDefaultDevicesOrReboot() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("stdio", after(cmd, "-serial", 0));
         assertTrue(cmd.containsAll(List.of("-nographic", "-nodefaults", "-no-reboot")));
         assertEquals("256M", after(cmd, "-m", 0));
@@ -87,30 +86,30 @@ class QemuCommandTest {
 
     @Test
     void initrdAndExtraArgumentsArePassed() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, Path.of("/k/initrd.img"), List.of("-smp", "2")), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, Path.of("/k/initrd.img"), List.of("-smp", "2")), QMP);
         assertEquals("/k/initrd.img", after(cmd, "-initrd", 0));
         assertEquals(List.of("-smp", "2"), cmd.subList(cmd.size() - 2, cmd.size()), "extra args come last");
     }
 
     @Test
     void rejectsNonsenseSettings() {
-        assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 8, 1,
-                2, Accelerator.TCG, List.of(), null));
-        assertThrows(VmException.class, () -> new VmConfig(Path.of("q"), Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 64,
-                1, 70000, Accelerator.TCG, List.of(), null));
+        assertThrows(VmException.class, () -> new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 8, List.of(), null),
+                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 1, 2)));
+        assertThrows(VmException.class, () -> new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
+                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 1, 70000)));
     }
 
     @Test
     void qmpListensOnAUnixSocketOnly() {
-        List<String> cmd = QemuCommand.of(config(Accelerator.TCG, null, List.of()), QMP);
+        List<String> cmd = Qemu.INSTANCE.command(config(Accelerator.TCG, null, List.of()), QMP);
         assertEquals("unix:/p/target/unikernel/qmp.sock,server=on,wait=off", after(cmd, "-qmp", 0));
     }
 
     @Test
     void theInitrdRootReplacesThe9pShare() {
-        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), null, "vfs.rootfs=initrd", RootKind.INITRD, null,
-                Path.of("/p/target/unikernel/fs0.cpio"), 64, 1, 2, Accelerator.TCG, List.of(), null);
-        List<String> cmd = QemuCommand.of(c, QMP);
+        VmConfig c = new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
+                new Guest(Path.of("k"), null, "vfs.rootfs=initrd", RootKind.INITRD, null, Path.of("/p/target/unikernel/fs0.cpio"), 1, 2));
+        List<String> cmd = Qemu.INSTANCE.command(c, QMP);
         assertEquals("/p/target/unikernel/fs0.cpio", after(cmd, "-initrd", 0));
         assertFalse(cmd.contains("-fsdev"), "no 9p share: " + cmd);
         assertFalse(cmd.stream().anyMatch(a -> a.startsWith("virtio-9p-pci")), cmd.toString());
@@ -118,8 +117,8 @@ class QemuCommandTest {
 
     @Test
     void aKernelsOwnInitrdIsFollowedByFs0s() {
-        VmConfig c = new VmConfig(Path.of("q"), Path.of("k"), Path.of("/t/initrd.img"), "", RootKind.INITRD, null,
-                Path.of("/p/target/unikernel/fs0.cpio"), 64, 1, 2, Accelerator.TCG, List.of(), null);
-        assertEquals("/p/target/unikernel/" + QemuCommand.COMBINED_INITRD, after(QemuCommand.of(c, QMP), "-initrd", 0));
+        VmConfig c = new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
+                new Guest(Path.of("k"), Path.of("/t/initrd.img"), "", RootKind.INITRD, null, Path.of("/p/target/unikernel/fs0.cpio"), 1, 2));
+        assertEquals("/p/target/unikernel/" + Qemu.COMBINED_INITRD, after(Qemu.INSTANCE.command(c, QMP), "-initrd", 0));
     }
 }

@@ -1,0 +1,30 @@
+package io.github.unikernelfaas.vm;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A virtual machine monitor that can run a function VM. QEMU is the one we ship ({@link Qemu}); the
+ * rest of vm/ talks to this interface, so another VMM is one more implementation.
+ */
+public interface Vmm {
+    /** For messages, e.g. "QEMU". */
+    String name();
+
+    /** The VMM binary: {@code configured} (a path or a name on PATH) or the default, or a clear error. */
+    Path locate(String configured, String pathEnv);
+
+    /**
+     * The full command line.
+     *
+     * @param control where the VMM listens for its machine protocol (the run state tells a KVM failure
+     *                from a slow guest)
+     */
+    List<String> command(VmConfig config, Path control);
+
+    /** The file the VMM loads as initrd for this config, if any (may need writing first). */
+    Path initrd(VmConfig config);
+
+    /** What a running VMM of ours has in its command line: the stale-VM sweep touches only those. */
+    String processMatch();
+}
