@@ -5,7 +5,8 @@
 #   bench/run.sh --smoke    one short pass (~2 min): bench/results/smoke.{json,md}, boot-loop-smoke-*.{json,md}
 # The demo boots the CI test kernel, or UNIKERNEL_KERNEL (see scripts/demo.sh; it is then named
 # "unikraft"). The Unikraft kernel is measured too when the plugin has one in its cache
-# (UNIKERNEL_CACHE_DIR, default ~/.cache/unikernel-faas; built offline, -o) or can build one:
+# (UNIKERNEL_CACHE_DIR, default ~/.cache/unikernel-faas; built offline, -o; not with --smoke) or
+# can build one:
 #   UNIKERNEL_MIRROR=URL-or-dir     -> -Dunikernel.mirror (a directory becomes a file: URL)
 #   UNIKERNEL_SOURCES_FILE=file     -> -Dunikernel.sourcesFile (JSON source overrides)
 # With either set, its project is built online (the plugin fetches and builds the kernel when it is
@@ -93,6 +94,11 @@ offline=()
 if [ -n "$mirror$sources" ]; then
   say "Unikraft kernel: taken from $cache if cached, else fetched and built (mirror: ${mirror:-none}," \
     "sources file: ${sources:-none}; a first build takes ~10 min on 2 cores)"
+elif $smoke; then
+  # CI's pass: a kernel cached on this machine may come from other sources than the pins (a mirror of
+  # repacked archives), which an offline build without the same settings cannot reuse.
+  say "smoke: the Unikraft kernel is measured only with UNIKERNEL_MIRROR or UNIKERNEL_SOURCES_FILE set"
+  exit 0
 else
   cached=""
   for d in "$cache"/kernels/*/; do
