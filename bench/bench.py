@@ -15,25 +15,18 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tarfile
 import time
 
-from replay import TAIL_LINES, Vm, accelerator, arg_after, exit_on_sigterm, free_port, load_command, machine
+from replay import summary, TAIL_LINES, Vm, accelerator, arg_after, exit_on_sigterm, free_port, load_command, machine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE_IMAGE_MIB = 28.3  # the reference setup's image (Unikraft 0.13.1 + CPython 3.7 + fs0)
 BOOT_TIMEOUT_S = 120
 
 
-def summary(values):
-    values = sorted(values)
-    if not values:
-        return None
-    return {"median": round(statistics.median(values), 3), "min": round(values[0], 3),
-            "max": round(values[-1], 3), "runs": len(values)}
 
 
 def percentile(sorted_values, p):

@@ -20,11 +20,10 @@ when no boot got ready, since then the replay itself is broken). Nothing here ju
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 
-from replay import (TAIL_LINES, Vm, accelerator, arg_after, exit_on_sigterm, load_command, machine, memory_arg,
+from replay import (summary, TAIL_LINES, Vm, accelerator, arg_after, exit_on_sigterm, load_command, machine, memory_arg,
                     shown, signature)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,12 +31,6 @@ POST_TIMEOUT_S = 30
 POST_BODY = {"name": "boot-loop"}
 
 
-def summary(values):
-    values = sorted(values)
-    if not values:
-        return None
-    return {"median": round(statistics.median(values), 3), "min": round(values[0], 3),
-            "max": round(values[-1], 3), "n": len(values)}
 
 
 def one_boot(command, memory, timeout):
@@ -100,7 +93,7 @@ def per_memory(records):
     return {"boots": len(records), "ok": len(ok),
             "crashes": sum(1 for r in records if r["outcome"] == "crash"),
             "timeouts": sum(1 for r in records if r["outcome"] == "timeout"),
-            "ready_s": summary([r["ready_s"] for r in records if r["ready_s"] is not None]),
+            "ready_s": summary([r["ready_s"] for r in records if r["ready_s"] is not None], "n"),
             "post_status": statuses,
             "crash_signatures": [{"signature": s, "count": n}
                                  for s, n in sorted(sigs.items(), key=lambda kv: (-kv[1], kv[0]))],

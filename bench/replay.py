@@ -17,6 +17,7 @@ import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -57,6 +58,15 @@ def load_command(project):
         raise SystemExit("bench: %s is missing: run the project's boot test first (mvn verify)" % path)
     with open(path) as f:
         return [line.rstrip("\n") for line in f if line.rstrip("\n") != ""]
+
+
+def summary(values, count_key="runs"):
+    """Median, min and max of a list of figures, with how many there were; None for none."""
+    values = sorted(values)
+    if not values:
+        return None
+    return {"median": round(statistics.median(values), 3), "min": round(values[0], 3),
+            "max": round(values[-1], 3), count_key: len(values)}
 
 
 def arg_after(command, flag):
