@@ -20,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=false
 for a in "$@"; do [ "$a" != --smoke ] || smoke=true; done
+bench_args=("$@")
 logs=target/bench-logs
 mkdir -p "$logs"
 
@@ -50,6 +51,16 @@ must() {
   [ $rc -eq 0 ] || fail "$1" $rc
 }
 
+# initrd_variant PROJECT NAME MAVEN_OPTION...: a copy of PROJECT booted with unikernel.rootfs=initrd;
+# its cold start joins the results as NAME-initrd.
+initrd_variant() {
+  local src=$1 kname=$2; shift 2
+  local copy="$src-initrd"
+  rm -rf "$copy" && cp -r "$src" "$copy" && rm -rf "$copy/target"
+  must "$kname-initrd" ./mvnw -B -ntp -f "$copy/pom.xml" verify -Dunikernel.rootfs=initrd "$@"
+  python3 bench/bench.py --project "$copy" --kernel-name "$kname-initrd" --merge-cold-start "${bench_args[@]}"
+}
+
 boot_loop() { # project name
   [ "${BOOT_LOOP:-1}" != 0 ] || { say "boot-loop skipped (BOOT_LOOP=0)"; return 0; }
   if $smoke; then
@@ -73,6 +84,9 @@ if [ -n "${UNIKERNEL_KERNEL:-}" ]; then
   boot_loop "$project" "$name"
   exit 0
 fi
+# The other root: the same function booted from an initrd, for the boot time per root.
+mapfile -t test_kernel < <(scripts/test-kernel-props.sh target/test-kernel 2>/dev/null)
+initrd_variant "$project" "$name" "${test_kernel[@]}"
 if $smoke; then
   boot_loop "$project" "$name"
 fi
@@ -135,3 +149,5 @@ fi
 say "bench.py on the Unikraft kernel (replaying $uk/target/unikernel/qemu-command.txt)"
 python3 bench/bench.py --project "$uk" --kernel-name unikraft --merge-cold-start "$@"
 boot_loop "$uk" unikraft
+initrd_variant "$uk" unikraft "${offline[@]}" "${props[@]}"
+boot_loop "$uk-initrd" unikraft-initrd

@@ -3,6 +3,7 @@
 # with the archetype, and boot-test it (`mvn verify`). Without UNIKERNEL_KERNEL it boots the CI test
 # kernel (a Linux guest honouring the same guest contract, see src/test/vm/README.md).
 #   UNIKERNEL_KERNEL=/path/to/kernel [UNIKERNEL_INITRD=...] [UNIKERNEL_KERNEL_ARGS=...] scripts/demo.sh
+#   UNIKERNEL_ROOTFS=initrd scripts/demo.sh      # fs0 as an initrd instead of the 9p share
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,11 +28,8 @@ if [ -n "${UNIKERNEL_KERNEL:-}" ]; then
   [ -z "${UNIKERNEL_INITRD:-}" ] || boot+=("-Dunikernel.initrd=$UNIKERNEL_INITRD")
   [ -z "${UNIKERNEL_KERNEL_ARGS:-}" ] || boot+=("-Dunikernel.kernelArgs=$UNIKERNEL_KERNEL_ARGS")
 else
-  tk="$root/target/test-kernel"
-  bash src/test/vm/assemble-test-kernel.sh "$tk"
-  # The test guest runs the host's python3, which brings its own standard library.
-  boot+=("-Dunikernel.kernel=$tk/vmlinux" "-Dunikernel.initrd=$tk/initrd.img"
-         "-Dunikernel.kernelArgs=$(cat "$tk/kernel-args")" "-Dunikernel.qemuArgs=$(cat "$tk/qemu-args")"
-         "-Dunikernel.stdlib=none")
+  # The test guest's settings (its guest runs the host's python3: no stdlib in fs0).
+  mapfile -t boot < <(scripts/test-kernel-props.sh "$root/target/test-kernel")
 fi
+[ -z "${UNIKERNEL_ROOTFS:-}" ] || boot+=("-Dunikernel.rootfs=$UNIKERNEL_ROOTFS")
 "${mvn[@]}" -f "$demo/hello-fn/pom.xml" verify "${boot[@]}"

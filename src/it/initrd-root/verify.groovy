@@ -9,6 +9,11 @@ assert initrd.endsWith('initrd-with-fs0.img') : 'the test kernel initrd followed
 def console = new File(basedir, 'target/unikernel/console.log').text
 assert console.contains('init: fs0 came with the initramfs (initrd root)')
 def tar = new File(basedir, 'target/initrd-root-1.oci.tar')
+def skopeo = ['skopeo', 'inspect', '--raw', 'oci-archive:' + tar.path].execute()
+def raw = skopeo.text
+skopeo.waitFor()
+assert skopeo.exitValue() == 0
+assert raw.contains('"org.unikraft.kernel.initrd":"/unikraft/bin/initrd"') : 'kraftkit\'s initrd layer annotation: ' + raw
 def unpack = new File(basedir, 'target/umoci-unpack')
 def umoci = ['umoci', 'raw', 'unpack', '--rootless', '--image', tar.path + '.dir:1', unpack.path]
 def layoutDir = new File(tar.path + '.dir')
