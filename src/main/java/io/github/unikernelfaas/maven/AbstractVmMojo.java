@@ -58,7 +58,7 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
                 initrd == null ? null : initrd.toPath(),
                 kernelArgs(root), root, fs0.toPath(),
                 fs0Initrd(), memory, hostPort, guestPort, Accelerator.TCG, splitArgs(qemuArgs),
-                "unikernel-faas:" + project.getArtifactId());
+                "unikernel-faas:" + project.getArtifactId(), flavour().virtio());
     }
 
     /** Boots the function VM with the accelerator unikernel.accel asks for, KVM verdicts remembered in the cache. */

@@ -6,9 +6,6 @@ import java.util.List;
 
 /** Builds the QEMU command line for a function VM (see DESIGN.md, guest contract). */
 public final class QemuCommand {
-    /** Unikraft 0.13 drives virtio devices through the legacy interface only. */
-    static final String LEGACY_VIRTIO = "disable-modern=on,disable-legacy=off";
-
     private QemuCommand() {
     }
 
@@ -45,14 +42,14 @@ public final class QemuCommand {
             cmd.add("local,id=fs0,path=" + escape(c.fs0().toAbsolutePath().toString())
                     + ",security_model=none,readonly=on");
             cmd.add("-device");
-            cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0," + LEGACY_VIRTIO);
+            cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0" + virtioFlags(c));
         }
         // The forward is bound to loopback only: the function must never be reachable from the network.
         cmd.add("-netdev");
         cmd.add("user,id=n0,hostfwd=tcp:127.0.0.1:" + c.hostPort() + "-:" + c.guestPort());
         cmd.add("-device");
         // romfile= drops the NIC's iPXE option ROM: nothing network-boots, and it costs ~0.4 s under TCG.
-        cmd.add("virtio-net-pci,netdev=n0," + LEGACY_VIRTIO + ",romfile=");
+        cmd.add("virtio-net-pci,netdev=n0" + virtioFlags(c) + ",romfile=");
         cmd.add("-qmp");
         cmd.add("unix:" + escape(qmpSocket.toAbsolutePath().toString()) + ",server=on,wait=off");
         cmd.addAll(c.extraArgs());
@@ -72,6 +69,12 @@ public final class QemuCommand {
 
     /** Beside fs0's CPIO: the kernel's initrd followed by fs0's. */
     static final String COMBINED_INITRD = "initrd-with-fs0.img";
+
+    /** The kernel's virtio mode as device properties (with their leading comma), empty for QEMU's default. */
+    private static String virtioFlags(VmConfig c) {
+        String flags = c.virtio().qemuFlags();
+        return flags.isEmpty() ? "" : "," + flags;
+    }
 
     /** QEMU option values escape a comma by doubling it. */
     static String escape(String value) {

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param accelerator KVM or TCG
  * @param extraArgs   user-supplied QEMU arguments, appended last
  * @param name        tag put on the QEMU command line so stale VMs of this project can be recognised
+ * @param virtio      the virtio interface the kernel drives (its flavour says which)
  */
 public record VmConfig(
         Path qemu,
@@ -34,7 +35,8 @@ public record VmConfig(
         int guestPort,
         Accelerator accelerator,
         List<String> extraArgs,
-        String name) {
+        String name,
+        VirtioMode virtio) {
 
     public static final String GUEST_PORT_TOKEN = "{guestPort}";
 
@@ -44,6 +46,7 @@ public record VmConfig(
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(root == RootKind.NINE_P ? fs0 : fs0Initrd, "fs0");
         Objects.requireNonNull(accelerator, "accelerator");
+        virtio = virtio == null ? VirtioMode.TRANSITIONAL : virtio;
         kernelArgs = kernelArgs == null ? "" : kernelArgs;
         extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
         if (memoryMb < 16) {
@@ -51,6 +54,13 @@ public record VmConfig(
         }
         checkPort("host port", hostPort);
         checkPort("unikernel.guestPort", guestPort);
+    }
+
+    /** QEMU's default virtio interface (both), for a kernel that drives either. */
+    public VmConfig(Path qemu, Path kernel, Path initrd, String kernelArgs, RootKind root, Path fs0, Path fs0Initrd,
+            int memoryMb, int hostPort, int guestPort, Accelerator accelerator, List<String> extraArgs, String name) {
+        this(qemu, kernel, initrd, kernelArgs, root, fs0, fs0Initrd, memoryMb, hostPort, guestPort, accelerator,
+                extraArgs, name, VirtioMode.TRANSITIONAL);
     }
 
     private static void checkPort(String what, int port) {
@@ -66,6 +76,6 @@ public record VmConfig(
 
     public VmConfig withAccelerator(Accelerator a) {
         return new VmConfig(qemu, kernel, initrd, kernelArgs, root, fs0, fs0Initrd, memoryMb, hostPort, guestPort, a,
-                extraArgs, name);
+                extraArgs, name, virtio);
     }
 }

@@ -15,7 +15,7 @@ class QemuCommandTest {
     private static VmConfig config(Accelerator accel, Path initrd, List<String> extra) {
         return new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), Path.of("/k/kernel"), initrd,
                 "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", RootKind.NINE_P, Path.of("/p/target/fs0"), null, 256,
-                40001, 8123, accel, extra, "unikernel-faas:demo");
+                40001, 8123, accel, extra, "unikernel-faas:demo", VirtioMode.LEGACY);
     }
 
     private static String after(List<String> cmd, String flag, int nth) {
@@ -59,6 +59,21 @@ class QemuCommandTest {
         assertEquals("local,id=fs0,path=/p/target/fs0,security_model=none,readonly=on", after(cmd, "-fsdev", 0));
         assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0,disable-modern=on,disable-legacy=off",
                 after(cmd, "-device", 0));
+    }
+
+    @Test
+    void theVirtioModeSelectsTheDevicesInterface() {
+        VmConfig legacy = config(Accelerator.TCG, null, List.of());
+        VmConfig modern = new VmConfig(legacy.qemu(), legacy.kernel(), null, "", RootKind.NINE_P, legacy.fs0(), null,
+                256, 1, 2, Accelerator.TCG, List.of(), "t", VirtioMode.MODERN);
+        assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0,disable-modern=off,disable-legacy=on",
+                after(QemuCommand.of(modern, QMP), "-device", 0));
+        VmConfig both = new VmConfig(legacy.qemu(), legacy.kernel(), null, "", RootKind.NINE_P, legacy.fs0(), null,
+                256, 1, 2, Accelerator.TCG, List.of(), "t");
+        assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0", after(QemuCommand.of(both, QMP), "-device", 0),
+                "without a mode QEMU offers both interfaces");
+        assertEquals("virtio-net-pci,netdev=n0,romfile=", after(QemuCommand.of(both, QMP), "-device", 1));
+        assertEquals(VirtioMode.LEGACY, legacy.withAccelerator(Accelerator.KVM).virtio(), "kept across attempts");
     }
 
     @Test
