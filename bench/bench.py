@@ -11,6 +11,7 @@ list every kernel's boots, crashes and the first crash line of each. A second fa
 the run with the console tail and the command line (exit 1).
 """
 import argparse
+import glob
 import http.client
 import json
 import os
@@ -153,7 +154,11 @@ def invocation(command, fs0, requests, stats, timeout=BOOT_TIMEOUT_S):
         vm.stop()
     # The floor: the same wrapper and function straight on the host's python3.
     port = free_port()
-    wrapper = os.path.join(fs0, "lib", "python3.7", "app", "wrapper.py")
+    # Under the flavour's Python lib dir, whichever fs0 has.
+    found = sorted(glob.glob(os.path.join(fs0, "lib", "python*", "app", "wrapper.py")))
+    if not found:
+        raise SystemExit("bench: no lib/python*/app/wrapper.py in " + fs0 + ": build the project first")
+    wrapper = found[0]
     host = subprocess.Popen([sys.executable, wrapper, "--port", str(port), "--host", "127.0.0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -153,9 +153,17 @@ mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose hostusr /usr ||
   die "cannot mount the 9p share hostusr at /usr (are the arguments of qemu-args on the QEMU command line?)"
 [ -x /usr/bin/python3 ] || die "the host's /usr has no bin/python3"
 echo "init: /usr (hostusr) mounted read-only"
+# The wrapper sits under the flavour's Python lib dir (lib/python3.7 for the shipped flavour): take
+# whichever fs0 has, so this guest serves every flavour.
+fs0_wrapper() {
+  for w in /fs0/lib/python*/app/wrapper.py; do
+    [ -f "$w" ] && { echo "$w"; return 0; }
+  done
+  return 1
+}
 # The initrd root (unikernel.rootfs=initrd, unikernel.initrdRoot=fs0): the plugin appended fs0's CPIO
 # to this initramfs, so the tree is already here. Otherwise fs0 is the 9p share.
-if [ -f /fs0/lib/python3.7/app/wrapper.py ]; then
+if fs0_wrapper >/dev/null; then
   echo "init: fs0 came with the initramfs (initrd root)"
 else
   mount -t 9p -o ro,trans=virtio,version=9p2000.L fs0 /fs0 || die "cannot mount the 9p share fs0 at /fs0"
@@ -163,8 +171,7 @@ else
 fi
 
 port=${ukfaas_port:-8123}
-wrapper=/fs0/lib/python3.7/app/wrapper.py
-[ -f "$wrapper" ] || die "fs0 has no ${wrapper#/fs0}"
+wrapper=$(fs0_wrapper) || die "fs0 has no lib/python*/app/wrapper.py"
 # -S: no site directories of the host's Python (its dist-packages): like the unikernel, the guest
 # sees only the stdlib, fs0's app and fs0's site-packages (the wrapper adds that one itself).
 echo "init: starting python3 -S $wrapper --port $port"

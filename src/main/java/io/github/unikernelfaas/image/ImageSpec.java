@@ -7,6 +7,7 @@ import java.util.Locale;
 /**
  * What goes into the image.
  *
+ * @param pythonLib       the guest Python's lib dir in fs0 (the flavour's), which splits fs0 into layers
  * @param name            e.g. registry.example.com/team/my-fn
  * @param tag             e.g. 1.0
  * @param unikraftVersion the kernel's Unikraft version (config os.version, org.unikraft.kernel.version)
@@ -14,7 +15,7 @@ import java.util.Locale;
  * @param initrd          fs0 as a CPIO archive for the initrd root, or null for the 9p root (fs0 as layers)
  * @param kernelArgs      the kernel command line the image needs (config Cmd), or null
  */
-public record ImageSpec(Path kernel, Path fs0, String name, String tag, String unikraftVersion,
+public record ImageSpec(Path kernel, Path fs0, String pythonLib, String name, String tag, String unikraftVersion,
         List<String> kernelPatches, Path initrd, String kernelArgs) {
     /** kraftkit's platform name for a QEMU/KVM kernel, and its architecture. */
     public static final String OS = "kvm";
@@ -29,24 +30,24 @@ public record ImageSpec(Path kernel, Path fs0, String name, String tag, String u
     }
 
     /** Splits "name:tag" (the tag defaults to latest); names are lower-cased as registries require. */
-    public static ImageSpec of(Path kernel, Path fs0, String reference, String unikraftVersion) {
+    public static ImageSpec of(Path kernel, Path fs0, String pythonLib, String reference, String unikraftVersion) {
         String ref = reference.toLowerCase(Locale.ROOT);
         int slash = ref.lastIndexOf('/');
         int colon = ref.lastIndexOf(':');
         if (colon > slash) {
-            return new ImageSpec(kernel, fs0, ref.substring(0, colon), ref.substring(colon + 1), unikraftVersion,
-                    List.of(), null, null);
+            return new ImageSpec(kernel, fs0, pythonLib, ref.substring(0, colon), ref.substring(colon + 1),
+                    unikraftVersion, List.of(), null, null);
         }
-        return new ImageSpec(kernel, fs0, ref, "latest", unikraftVersion, List.of(), null, null);
+        return new ImageSpec(kernel, fs0, pythonLib, ref, "latest", unikraftVersion, List.of(), null, null);
     }
 
     public ImageSpec withKernelPatches(List<String> patches) {
-        return new ImageSpec(kernel, fs0, name, tag, unikraftVersion, patches, initrd, kernelArgs);
+        return new ImageSpec(kernel, fs0, pythonLib, name, tag, unikraftVersion, patches, initrd, kernelArgs);
     }
 
     /** The initrd root: fs0 travels as {@code initrd}, booted with {@code kernelArgs}. */
     public ImageSpec withInitrd(Path initrd, String kernelArgs) {
-        return new ImageSpec(kernel, fs0, name, tag, unikraftVersion, kernelPatches, initrd, kernelArgs);
+        return new ImageSpec(kernel, fs0, pythonLib, name, tag, unikraftVersion, kernelPatches, initrd, kernelArgs);
     }
 
     public String reference() {

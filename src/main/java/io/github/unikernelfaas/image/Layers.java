@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -26,8 +27,6 @@ public final class Layers {
     public static final String FS0_PATH = "/unikraft/fs0";
     /** jib's default for reproducible layers: one second after the epoch. */
     static final Instant MTIME = Instant.ofEpochSecond(1);
-    static final String APP = "lib/python3.7/app";
-    static final String SITE = "lib/python3.7/site-packages";
 
     private Layers() {
     }
@@ -47,9 +46,13 @@ public final class Layers {
             return layers;
         }
         Path fs0 = spec.fs0();
-        layers.add(fs0Layer("stdlib", fs0, rel -> !under(rel, APP) && !under(rel, SITE) && !isAppDir(rel)));
-        layers.add(fs0Layer("dependencies", fs0, rel -> under(rel, SITE)));
-        layers.add(fs0Layer("app", fs0, rel -> under(rel, APP) || isAppDir(rel)));
+        // The split follows the flavour's Python lib dir: where Fs0Layout put the app and site-packages.
+        String app = spec.pythonLib() + "/app";
+        String site = spec.pythonLib() + "/site-packages";
+        Set<String> roots = Set.of(app, site);
+        layers.add(fs0Layer("stdlib", fs0, roots, rel -> !under(rel, app) && !under(rel, site) && !isAppDir(rel)));
+        layers.add(fs0Layer("dependencies", fs0, roots, rel -> under(rel, site)));
+        layers.add(fs0Layer("app", fs0, roots, rel -> under(rel, app) || isAppDir(rel)));
         return layers;
     }
 
@@ -62,7 +65,8 @@ public final class Layers {
         return rel.equals(dir) || rel.startsWith(dir + "/");
     }
 
-    private static FileEntriesLayer fs0Layer(String name, Path fs0, Predicate<String> include) {
+    /** @param layerRoots directories kept as entries even when not empty (the app and site-packages) */
+    private static FileEntriesLayer fs0Layer(String name, Path fs0, Set<String> layerRoots, Predicate<String> include) {
         FileEntriesLayer.Builder b = FileEntriesLayer.builder().setName(name);
         try (Stream<Path> walk = Files.walk(fs0)) {
             for (Path p : walk.sorted().toList()) {
@@ -72,7 +76,7 @@ public final class Layers {
                 }
                 boolean dir = Files.isDirectory(p);
                 // Directories only where they are needed empty or as a layer's own root.
-                if (dir && !isEmptyDir(p) && !rel.equals(APP) && !rel.equals(SITE)) {
+                if (dir && !isEmptyDir(p) && !layerRoots.contains(rel)) {
                     continue;
                 }
                 b.addEntry(new FileEntry(p, AbsoluteUnixPath.get(FS0_PATH + "/" + rel),

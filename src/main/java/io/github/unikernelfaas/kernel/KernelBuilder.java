@@ -3,8 +3,6 @@ package io.github.unikernelfaas.kernel;
 import io.github.unikernelfaas.host.Trees;
 import io.github.unikernelfaas.source.SourcePatch;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -25,19 +25,23 @@ import java.util.function.Consumer;
 public final class KernelBuilder {
     /** Bump when the way we build changes, so old cache entries are not reused. */
     static final String RECIPE = "unikernel-faas kernel recipe 2 (patched source copies)";
-    static final List<String> APP_FILES = List.of("Makefile.uk", "Config.uk");
     static final String KERNEL = "kernel";
     static final String COMPLETE = ".complete";
     /** In a cache entry: the names of the patches the kernel was built with, one a line. */
     static final String PATCHES = "patches.txt";
 
     /**
-     * @param make    the make program
-     * @param jobs    make -j
-     * @param rebuild build even when the cache has this kernel
+     * @param appFiles the Unikraft app directory's files (Makefile.uk, Config.uk) by name, from the flavour
+     * @param make     the make program
+     * @param jobs     make -j
+     * @param rebuild  build even when the cache has this kernel
      */
-    public record Request(KernelSources sources, KernelConfig config, Toolchain.Versions toolchain, Path make,
-            Path cacheRoot, int jobs, boolean rebuild) {
+    public record Request(KernelSources sources, KernelConfig config, Map<String, String> appFiles,
+            Toolchain.Versions toolchain, Path make, Path cacheRoot, int jobs, boolean rebuild) {
+        public Request {
+            // Ordered: the files feed the cache key in the order given.
+            appFiles = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(appFiles));
+        }
     }
 
     /** A built kernel, whether it came from the cache, and the source patches it was built with. */
@@ -67,8 +71,8 @@ public final class KernelBuilder {
                     update(md, p.sha256());
                 }
             }
-            for (String f : APP_FILES) {
-                update(md, new String(appFile(f), StandardCharsets.UTF_8));
+            for (String content : r.appFiles().values()) {
+                update(md, content);
             }
             update(md, r.toolchain().gcc());
             update(md, r.toolchain().make());
@@ -83,14 +87,6 @@ public final class KernelBuilder {
         md.update(Integer.toString(b.length).getBytes(StandardCharsets.US_ASCII));
         md.update((byte) ':');
         md.update(b);
-    }
-
-    static byte[] appFile(String name) {
-        try (InputStream in = KernelBuilder.class.getResourceAsStream("app/" + name)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     public static Result buildOrReuse(Request r, Consumer<String> log) {
@@ -123,8 +119,8 @@ public final class KernelBuilder {
     /** Runs the build in {@code work}; returns a directory holding the kernel, its config and log. */
     private static Path build(Request r, Path work, Consumer<String> log) throws IOException {
         Path app = Files.createDirectories(work.resolve("app"));
-        for (String f : APP_FILES) {
-            Files.write(app.resolve(f), appFile(f));
+        for (Map.Entry<String, String> f : r.appFiles().entrySet()) {
+            Files.writeString(app.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
         }
         Path buildLog = work.resolve("build.log");
         KernelSources src = r.sources();

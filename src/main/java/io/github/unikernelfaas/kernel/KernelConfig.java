@@ -1,7 +1,6 @@
 package io.github.unikernelfaas.kernel;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,21 +15,20 @@ import java.util.Map;
  * kconfig drops unknown or unsatisfiable symbols without a word.
  */
 public final class KernelConfig {
-    private static final String DEFAULTS = "python3.config";
     private final Map<String, String> symbols;
 
     private KernelConfig(Map<String, String> symbols) {
         this.symbols = symbols;
     }
 
-    /** Our defaults, then the user's extra lines (which may override a default). */
-    public static KernelConfig withExtras(List<String> extraLines) {
+    /**
+     * The flavour's kconfig, then the user's extra lines (which may override a default).
+     *
+     * @param defaults the flavour's kconfig text
+     */
+    public static KernelConfig withExtras(String defaults, List<String> extraLines) {
         Map<String, String> symbols = new LinkedHashMap<>();
-        try (InputStream in = KernelConfig.class.getResourceAsStream(DEFAULTS)) {
-            parseInto(new String(in.readAllBytes(), StandardCharsets.UTF_8), symbols);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        parseInto(defaults, symbols);
         if (extraLines != null) {
             parseInto(String.join("\n", extraLines), symbols);
         }

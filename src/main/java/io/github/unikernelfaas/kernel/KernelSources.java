@@ -13,7 +13,7 @@ import java.util.List;
  * @param libs            library trees in the order make's L= wants them (musl first)
  * @param origins         upstream archives to pre-place where each library's fetch rule expects them
  * @param fingerprint     the verified checksums of everything above (feeds the kernel cache key)
- * @param unikraftVersion what the kernel reports, e.g. 0.13.1~85b83a74
+ * @param unikraftVersion what the kernel reports (the flavour's, or unikernel.unikraftVersion)
  * @param patches         the trees above (core or libs) that get patches, applied to a private copy before make
  */
 public record KernelSources(Path core, List<Library> libs, List<Origin> origins, String fingerprint,
@@ -67,12 +67,14 @@ public record KernelSources(Path core, List<Library> libs, List<Origin> origins,
         return new KernelSources(set.core(), libs, origins, set.key(), unikraftVersion, patches);
     }
 
-    /** CPython's source archive: the standard library in fs0 comes from the same bytes as the kernel. */
-    public static Path pythonArchive(SourceSet set) {
-        return set.origins().stream().filter(o -> o.lib().equals(PYTHON_LIB)).map(SourceSet.OriginArchive::file)
+    /**
+     * CPython's source archive: the standard library in fs0 comes from the same bytes as the kernel.
+     *
+     * @param pythonMakeLib the make lib name of CPython (the flavour's, e.g. libpython3)
+     */
+    public static Path pythonArchive(SourceSet set, String pythonMakeLib) {
+        return set.origins().stream().filter(o -> o.lib().equals(pythonMakeLib)).map(SourceSet.OriginArchive::file)
                 .findFirst().orElseThrow(() -> new KernelBuildException("The sources hold no CPython origin archive"
-                        + " (lib " + PYTHON_LIB + ")"));
+                        + " (lib " + pythonMakeLib + ")"));
     }
-
-    public static final String PYTHON_LIB = "libpython3";
 }

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.rootfs.StdlibPolicy;
 import io.github.unikernelfaas.source.FetchLog;
 import io.github.unikernelfaas.source.MirrorLayout;
@@ -70,7 +71,7 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
         return StdlibPolicy.decide(StdlibPolicy.Mode.parse(stdlib), kernel == null ? null : kernel.toPath());
     }
 
-    /** The pinned manifest with the overrides of the POM and the sources file. */
+    /** The flavour's pinned manifest with the overrides of the POM and the sources file. */
     protected SourceManifest manifest() {
         List<SourceOverride> overrides = new ArrayList<>();
         if (sources != null) {
@@ -81,7 +82,7 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
         if (sourcesFile != null) {
             overrides.addAll(SourcesFile.read(sourcesFile.toPath()));
         }
-        return SourceManifest.load().withOverrides(overrides);
+        return SourceManifest.load(Flavours.dir(flavour().name())).withOverrides(overrides);
     }
 
     /**

@@ -1,13 +1,16 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.flavour.Flavour;
+import io.github.unikernelfaas.flavour.FlavourException;
+import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.host.HostToolException;
 import io.github.unikernelfaas.image.ImageException;
 import io.github.unikernelfaas.invoke.InvalidEventException;
 import io.github.unikernelfaas.kernel.KernelBuildException;
+import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
 import io.github.unikernelfaas.vm.RootKind;
-import io.github.unikernelfaas.vm.Guest;
 import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
@@ -18,7 +21,9 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
-/** What every unikernel-faas goal shares: the skip flag, fs0, the work directory and error mapping. */
+/**
+ * What every unikernel-faas goal shares: the skip flag, the flavour, fs0, the work directory and error mapping.
+ */
 abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
@@ -35,9 +40,38 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.kernel")
     protected File kernel;
 
-    /** The Unikraft version of the kernel: make's UK_FULLVERSION, the image's os.version. */
-    @Parameter(property = "unikernel.unikraftVersion", defaultValue = "0.13.1~85b83a74")
+    /**
+     * The kernel flavour: a Unikraft version with a CPython version, one resource directory of the plugin
+     * (flavours/NAME/) holding its sources, patches, kconfig, app files and facts.
+     */
+    @Parameter(property = "unikernel.flavour", defaultValue = Flavour.DEFAULT)
+    protected String flavour;
+
+    /** The Unikraft version of the kernel: make's UK_FULLVERSION, the image's os.version. Default: the flavour's. */
+    @Parameter(property = "unikernel.unikraftVersion")
     protected String unikraftVersion;
+
+    /** Loaded once, on first use: goals that never need it never read it. */
+    private Flavour loadedFlavour;
+
+    /** The flavour unikernel.flavour names; an unknown name fails the build naming the known ones. */
+    protected Flavour flavour() {
+        if (loadedFlavour == null) {
+            loadedFlavour = Flavours.load(flavour);
+        }
+        return loadedFlavour;
+    }
+
+    /** unikernel.unikraftVersion, else the flavour's. */
+    protected String unikraftVersion() {
+        return unikraftVersion == null || unikraftVersion.isBlank() ? flavour().unikraftVersion()
+                : unikraftVersion.trim();
+    }
+
+    /** Where things live in fs0, under the flavour's Python lib dir. */
+    protected Fs0Layout fs0Layout() {
+        return new Fs0Layout(fs0.toPath(), flavour().pythonLib());
+    }
 
     /** The user's cache, shared by all builds: verified sources, kernels, dependencies, KVM verdicts. */
     @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
@@ -58,19 +92,9 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.initrdRoot", defaultValue = "")
     protected String initrdRoot;
 
-    /** Static IP for QEMU's user network (Unikraft 0.13 libparams), then CPython's arguments. */
-    static final String DEFAULT_NET_AND_PROGRAM_ARGS = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
-            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port " + Guest.GUEST_PORT_TOKEN;
-
-    /** The Unikraft kernel's command line for a root: the libparams that mount it, then the rest. */
-    static String defaultKernelArgs(RootKind root) {
-        return root.unikraftArgs() + " " + DEFAULT_NET_AND_PROGRAM_ARGS;
-    }
-
     /**
-     * The kernel command line; {guestPort} is replaced by the guest port. The default suits the
-     * Unikraft kernel: the root's libparams, static IP on QEMU's user network, then
-     * {@code python -m app.wrapper}.
+     * The kernel command line; {guestPort} is replaced by the guest port. The default is the flavour's for
+     * the root: the libparams that mount it, static IP on QEMU's user network, then {@code python -m app.wrapper}.
      */
     @Parameter(property = "unikernel.kernelArgs")
     protected String kernelArgs;
@@ -79,9 +103,9 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.guestPort", defaultValue = "8123")
     protected int guestPort;
 
-    /** The kernel command line for this root: unikernel.kernelArgs, else the Unikraft default. */
+    /** The kernel command line for this root: unikernel.kernelArgs, else the flavour's default. */
     protected String kernelArgs(RootKind root) {
-        return kernelArgs == null || kernelArgs.isBlank() ? defaultKernelArgs(root) : kernelArgs;
+        return kernelArgs == null || kernelArgs.isBlank() ? flavour().kernelArgs(root) : kernelArgs;
     }
 
     /** Where logs, pidfile and results go. */
@@ -148,7 +172,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         try {
             run();
         } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
-                | ImageException | KernelBuildException | StdlibException e) {
+                | ImageException | KernelBuildException | StdlibException | FlavourException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);

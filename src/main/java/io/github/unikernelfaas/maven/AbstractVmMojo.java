@@ -59,7 +59,7 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
         Machine machine = new Machine(Qemu.INSTANCE, Qemu.INSTANCE.locate(qemu, System.getenv("PATH")),
                 Accelerator.TCG, memory, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
         Guest guest = new Guest(kernel(), initrd == null ? null : initrd.toPath(), kernelArgs(root), root,
-                fs0.toPath(), fs0Initrd(), hostPort, guestPort);
+                fs0.toPath(), fs0Initrd(), hostPort, guestPort, flavour().virtio());
         return new VmConfig(machine, guest);
     }
 

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.rootfs.Fs0Assembler;
 import io.github.unikernelfaas.rootfs.Fs0Cpio;
@@ -32,7 +33,8 @@ import org.apache.maven.plugins.annotations.Parameter;
  * function, our wrapper and the pure-Python dependencies of requirements.txt. Without a prebuilt
  * kernel (unikernel.kernel) it also builds the Unikraft kernel, once per machine (cached). fs0 gets
  * CPython's standard library whenever the guest needs one (unikernel.stdlib): for a prebuilt kernel
- * only lib-python3 and CPython's archive are fetched, not the Unikraft tree.
+ * only the flavour's standard-library sources (lib-python3 and CPython's archive) are fetched, not the Unikraft
+ * tree.
  */
 @Mojo(name = "build", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class BuildMojo extends AbstractSourceMojo {
@@ -74,10 +76,10 @@ public class BuildMojo extends AbstractSourceMojo {
         Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
                 "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
         Path source = functionDirectory.toPath();
-        FunctionChecker.check(pythonBin, source);
-        Fs0Layout layout = new Fs0Layout(fs0.toPath());
+        FunctionChecker.check(pythonBin, source, flavour().grammarVersion());
+        Fs0Layout layout = fs0Layout();
         List<String> files = Fs0Assembler.assemble(source, layout);
-        Requirements.Settings pip = new Requirements.Settings(pythonBin, pipIndexUrl,
+        Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
                 AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv());
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),
                 cacheDir.toPath().resolve("requirements"), pip, getLog()::info);
@@ -88,7 +90,7 @@ public class BuildMojo extends AbstractSourceMojo {
             installStdlib(set, layout, stdlibNeeded);
         } else if (stdlibNeeded.install()) {
             deleteStalePatchList();
-            installStdlib(resolveSources(Stdlib.SOURCE_IDS), layout, stdlibNeeded);
+            installStdlib(resolveSources(flavour().stdlibSources()), layout, stdlibNeeded);
         } else {
             deleteStalePatchList();
             boolean removed = Stdlib.remove(layout);
@@ -119,7 +121,9 @@ public class BuildMojo extends AbstractSourceMojo {
         Path make = HostTool.require(null, "make", path, "unikernel.make", "sudo apt-get install make");
         int cores = jobs > 0 ? jobs : Runtime.getRuntime().availableProcessors();
         KernelBuilder.Result built = KernelBuilder.buildOrReuse(new KernelBuilder.Request(
-                KernelSources.of(set, unikraftVersion), KernelConfig.withExtras(kconfig), toolchain, make,
+                KernelSources.of(set, unikraftVersion()),
+                KernelConfig.withExtras(Flavours.kernelConfig(flavour()), kconfig), Flavours.appFiles(flavour()),
+                toolchain, make,
                 cacheDir.toPath().resolve("kernels"), cores, rebuild), getLog()::info);
         try {
             Path target = builtKernel();
@@ -143,13 +147,14 @@ public class BuildMojo extends AbstractSourceMojo {
             throw new UncheckedIOException("Could not copy the kernel into " + workDir(), e);
         }
         getLog().info("Kernel " + (built.fromCache() ? "from the cache" : "built") + ": " + built.kernel()
-                + " (Unikraft " + unikraftVersion + (built.patches().isEmpty() ? "" : ", patches: "
+                + " (Unikraft " + unikraftVersion() + (built.patches().isEmpty() ? "" : ", patches: "
                 + String.join(", ", built.patches())) + ")");
     }
 
     /** CPython's standard library from the same archive the Unikraft kernel is built from. */
     private void installStdlib(SourceSet set, Fs0Layout layout, StdlibPolicy.Decision why) {
-        int files = Stdlib.install(KernelSources.pythonArchive(set), set.lib(KernelSources.PYTHON_LIB), layout);
-        getLog().info("Python standard library: " + files + " files in " + layout.pythonLib() + "; " + why.reason());
+        String lib = flavour().pythonMakeLib();
+        int files = Stdlib.install(KernelSources.pythonArchive(set, lib), set.lib(lib), layout);
+        getLog().info("Python standard library: " + files + " files in " + layout.pythonHome() + "; " + why.reason());
     }
 }

@@ -1,6 +1,5 @@
 package io.github.unikernelfaas.maven;
 
-import io.github.unikernelfaas.rootfs.Stdlib;
 import io.github.unikernelfaas.rootfs.StdlibPolicy;
 import io.github.unikernelfaas.source.SourceSet;
 import java.io.File;
@@ -29,9 +28,10 @@ public class FetchMojo extends AbstractSourceMojo {
                         + stdlibNeeded.reason());
                 return;
             }
-            resolveSources(Stdlib.SOURCE_IDS);
+            List<String> ids = flavour().stdlibSources();
+            resolveSources(ids);
             getLog().info("Prebuilt kernel " + kernel + ": fetched only the standard library's sources ("
-                    + String.join(", ", Stdlib.SOURCE_IDS) + ")");
+                    + String.join(", ", ids) + ")");
             return;
         }
         SourceSet set = resolveSources();

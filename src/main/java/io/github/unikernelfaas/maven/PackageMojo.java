@@ -17,7 +17,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 public class PackageMojo extends AbstractImageMojo {
     @Override
     protected void run() {
-        ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), image, unikraftVersion)
+        ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), flavour().pythonLib(), image, unikraftVersion())
                 .withKernelPatches(kernelPatches());
         if (rootKind() == RootKind.INITRD) {
             String args = kernelArgs(RootKind.INITRD).replace(Guest.GUEST_PORT_TOKEN, Integer.toString(guestPort));

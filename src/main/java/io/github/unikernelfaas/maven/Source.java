@@ -10,7 +10,10 @@ import java.util.List;
  * manifest entry with this id. Fields left out keep the pinned value.
  */
 public class Source {
-    /** The manifest id (unikraft, lib-musl, lib-lwip, lib-zlib, lib-python3, musl, lwip, zlib, python3). */
+    /**
+     * The id in the flavour's manifest (the shipped flavour: unikraft, lib-musl, lib-lwip, lib-zlib, lib-python3,
+     * musl, lwip, zlib, python3).
+     */
     private String id;
     /** A new version; substituted for ${version} in the pinned URL. Needs a new checksum. */
     private String version;

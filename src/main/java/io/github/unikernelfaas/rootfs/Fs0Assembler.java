@@ -10,7 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Lays out fs0: the user's code and our wrapper in {@code lib/python3.7/app}, an empty
+ * Lays out fs0: the user's code and our wrapper in {@code <python lib>/app}, an empty
  * {@code site-packages}, and the empty {@code /dev} and {@code /tmp} the kernel mounts over.
  * The app directory is rebuilt from scratch each time so deleted modules do not linger.
  */

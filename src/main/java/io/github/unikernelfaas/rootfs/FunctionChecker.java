@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Checks the function on the host before anything boots: the entry file exists, every module parses
- * as Python 3.7 (the unikernel's CPython) and the entry module defines a usable {@code handler}.
+ * in the grammar of the unikernel's CPython (the flavour's) and the entry module defines a usable
+ * {@code handler}.
  * Uses the host's python3 for the parsing, so errors read exactly like Python's own.
  */
 public final class FunctionChecker {
@@ -24,14 +25,19 @@ public final class FunctionChecker {
     private FunctionChecker() {
     }
 
-    public static void check(Path python, Path sourceDir) {
+    /** @param grammar the guest CPython's (major, minor): what ast.parse's feature_version checks against */
+    public static void check(Path python, Path sourceDir, List<Integer> grammar) {
+        if (grammar.size() != 2) {
+            throw new IllegalArgumentException("grammar must be (major, minor), not " + grammar);
+        }
+        String version = grammar.get(0) + "." + grammar.get(1);
         Path entry = sourceDir.resolve(ENTRY);
         if (!Files.isRegularFile(entry)) {
             throw new FunctionException("No function found: " + entry + " does not exist. Create it with"
                     + " `def handler(event):` returning the response, or set unikernel.functionDirectory to the"
                     + " directory that holds function.py");
         }
-        JsonNode result = runChecker(python, sourceDir);
+        JsonNode result = runChecker(python, sourceDir, version);
         List<String> problems = new ArrayList<>();
         for (JsonNode e : result.path("syntaxErrors")) {
             Path file = sourceDir.resolve(e.path("file").asText());
@@ -40,7 +46,8 @@ public final class FunctionChecker {
                     .asText() + (text.isEmpty() ? "" : "\n      " + text));
         }
         if (!problems.isEmpty()) {
-            throw new FunctionException("The function does not compile as Python 3.7 (the unikernel's CPython):\n  "
+            throw new FunctionException("The function does not compile as Python " + version
+                    + " (the unikernel's CPython):\n  "
                     + String.join("\n  ", problems));
         }
         if (!result.path("handlerFound").asBoolean()) {
@@ -52,14 +59,15 @@ public final class FunctionChecker {
         }
     }
 
-    private static JsonNode runChecker(Path python, Path sourceDir) {
+    private static JsonNode runChecker(Path python, Path sourceDir, String version) {
         Path script = null;
         try {
             script = Files.createTempFile("unikernel-faas-check", ".py");
             try (InputStream in = FunctionChecker.class.getResourceAsStream(SCRIPT)) {
                 Files.write(script, in.readAllBytes());
             }
-            Process p = new ProcessBuilder(python.toString(), script.toString(), sourceDir.toString(), ENTRY)
+            Process p = new ProcessBuilder(python.toString(), script.toString(), sourceDir.toString(), ENTRY,
+                    version)
                     .redirectErrorStream(false)
                     .start();
             p.getOutputStream().close();

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -28,8 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * Installs requirements.txt into fs0's site-packages with the host's pip, for the unikernel's
- * CPython 3.7, which cannot load C extensions: only pure-Python wheels are accepted. Installs are
- * cached by a key over the requirements and the index settings, so an unchanged file costs nothing.
+ * CPython (the flavour's version), which cannot load C extensions: only pure-Python wheels are accepted.
+ * Installs are cached by a key over the requirements and the index settings, so an unchanged file costs nothing.
  */
 public final class Requirements {
     static final String COMPLETE = ".complete";
@@ -41,15 +42,17 @@ public final class Requirements {
     private static final long PIP_TIMEOUT_MINUTES = 15;
 
     /**
-     * @param python      the host python3 (with pip)
+     * @param python        the host python3 (with pip)
+     * @param pythonVersion the guest CPython's version pip installs for (--python-version, e.g. 3.7)
      * @param indexUrl    pip --index-url, or null for pip's own setting
      * @param extraArgs   more pip arguments, e.g. --find-links DIR
      * @param offline     Maven offline mode: use the cache only
      * @param environment the environment pip runs in
      */
-    public record Settings(Path python, String indexUrl, List<String> extraArgs, boolean offline,
-            Map<String, String> environment) {
+    public record Settings(Path python, String pythonVersion, String indexUrl, List<String> extraArgs,
+            boolean offline, Map<String, String> environment) {
         public Settings {
+            Objects.requireNonNull(pythonVersion, "pythonVersion");
             extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
             environment = environment == null ? Map.of() : Map.copyOf(environment);
         }
@@ -121,7 +124,7 @@ public final class Requirements {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(Files.readAllBytes(requirementsTxt));
             Map<String, String> inputs = new TreeMap<>();
-            inputs.put("target", "cp37 pure-python any");
+            inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
             inputs.put("indexUrl", String.valueOf(s.indexUrl()));
             inputs.put("extraArgs", String.join("\u0000", s.extraArgs()));
             for (String name : PIP_ENV) {
@@ -148,7 +151,7 @@ public final class Requirements {
             try {
                 checkPip(settings);
                 log.accept("Installing " + requirementsTxt.getFileName() + " with pip (pure-Python wheels for"
-                        + " CPython 3.7)");
+                        + " CPython " + settings.pythonVersion() + ")");
                 runPip(requirementsTxt, tmp, settings);
                 rejectNativeCode(tmp);
                 Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
@@ -172,7 +175,7 @@ public final class Requirements {
         List<String> cmd = new ArrayList<>(List.of(s.python().toString(), "-m", "pip", "install",
                 "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-compile",
                 "--target", target.toString(),
-                "--python-version", "3.7", "--platform", "any", "--only-binary=:all:",
+                "--python-version", s.pythonVersion(), "--platform", "any", "--only-binary=:all:",
                 "-r", requirementsTxt.toString()));
         if (s.indexUrl() != null && !s.indexUrl().isBlank()) {
             cmd.add("--index-url");
@@ -186,10 +189,10 @@ public final class Requirements {
         Matcher m = NO_MATCH.matcher(r.output());
         if (m.find()) {
             String requirement = m.group(1).replaceAll("[)(]", "");
-            throw new RequirementsException("The requirement " + requirement + " has no pure-Python wheel for Python"
-                    + " 3.7 (py3-none-any). The unikernel's CPython has no dynamic loading, so native wheels and"
-                    + " source distributions (which may need a C compiler) cannot be used: choose a pure-Python"
-                    + " package or version.\npip said:\n" + tail(r.output(), 15));
+            throw new RequirementsException("The requirement " + requirement + " has no pure-Python wheel for Python "
+                    + s.pythonVersion() + " (py3-none-any). The unikernel's CPython has no dynamic loading, so native"
+                    + " wheels and source distributions (which may need a C compiler) cannot be used: choose a"
+                    + " pure-Python package or version.\npip said:\n" + tail(r.output(), 15));
         }
         throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
                 + tail(r.output(), 25));

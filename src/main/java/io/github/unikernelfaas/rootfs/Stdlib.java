@@ -15,7 +15,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Puts CPython's standard library into fs0 at /lib/python3.7, from the same source archive the
+ * Puts CPython's standard library into fs0's Python home (the flavour's lib dir), from the same source archive the
  * kernel is built from, without test suites and GUI/packaging tools the unikernel cannot use.
  */
 public final class Stdlib {
@@ -25,19 +25,17 @@ public final class Stdlib {
     /** Directory names left out anywhere (the packages' own test suites). */
     static final Set<String> TEST_DIRS = Set.of("test", "tests", "idle_test");
     static final String SYSCONFIGDATA = "_sysconfigdata.py";
-    /** The manifest ids of what {@link #install} reads: lib-python3's tree and CPython's archive. */
-    public static final List<String> SOURCE_IDS = List.of("lib-python3", "python3");
 
     private Stdlib() {
     }
 
     /**
-     * @param pythonArchive the CPython source archive (Python-3.7.4.tgz)
+     * @param pythonArchive the CPython source archive (Python-X.Y.Z.tgz)
      * @param libPython3    lib-python3's tree, which holds the guest's _sysconfigdata.py
      * @return the number of files written
      */
     public static int install(Path pythonArchive, Path libPython3, Fs0Layout fs0) {
-        Path target = fs0.pythonLib();
+        Path target = fs0.pythonHome();
         int count = 0;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(pythonArchive));
                 TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
@@ -72,7 +70,7 @@ public final class Stdlib {
         return count;
     }
 
-    /** "Python-3.7.4/Lib/json/__init__.py" -> "json/__init__.py"; null outside Lib/. */
+    /** "Python-X.Y.Z/Lib/json/__init__.py" -> "json/__init__.py"; null outside Lib/. */
     static String libRelative(String entry) {
         String name = entry.startsWith("./") ? entry.substring(2) : entry;
         int slash = name.indexOf('/');
@@ -103,7 +101,7 @@ public final class Stdlib {
      * @return whether there was one
      */
     public static boolean remove(Fs0Layout fs0) {
-        Path lib = fs0.pythonLib();
+        Path lib = fs0.pythonHome();
         if (!Files.isDirectory(lib)) {
             return false;
         }

@@ -19,12 +19,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The pinned list of sources (resource {@code sources.json} next to this class, bundled patches below
- * {@code patches/}), optionally with overrides merged over it. Order matters: libs are handed to make's
+ * The pinned list of sources (resource {@code sources.json} in a flavour's directory, bundled patches below
+ * its {@code patches/}), optionally with overrides merged over it. Order matters: libs are handed to make's
  * {@code L=} in manifest order.
  */
 public final class SourceManifest {
-    /** The bundled manifest. */
+    /** The manifest's file name in a resource directory. */
     public static final String RESOURCE = "sources.json";
 
     private final List<RawEntry> entries;
@@ -40,27 +40,36 @@ public final class SourceManifest {
         validate();
     }
 
-    /** The manifest bundled with the plugin. */
-    public static SourceManifest load() {
-        try (InputStream in = SourceManifest.class.getResourceAsStream(RESOURCE)) {
+    /**
+     * The manifest bundled with the plugin in this resource directory (a flavour's), its patches below it.
+     *
+     * @param resourceDir an absolute resource path ending in '/', e.g. /io/github/unikernelfaas/flavours/NAME/
+     */
+    public static SourceManifest load(String resourceDir) {
+        try (InputStream in = SourceManifest.class.getResourceAsStream(resourceDir + RESOURCE)) {
             if (in == null) {
-                throw new SourceException("The plugin's source manifest " + RESOURCE + " is missing from its jar");
+                throw new SourceException("The plugin's source manifest " + resourceDir + RESOURCE
+                        + " is missing from its jar");
             }
-            return parse(in);
+            return parse(in, resourceDir);
         } catch (IOException e) {
             throw new SourceException("Cannot read the plugin's source manifest: " + e.getMessage(), e);
         }
     }
 
-    /** Parses a manifest in the {@code sources.json} format (docs/sources.md). */
-    public static SourceManifest parse(InputStream in) throws IOException {
+    /**
+     * Parses a manifest in the {@code sources.json} format (docs/sources.md).
+     *
+     * @param resourceDir the resource directory whose {@code patches/} holds the patches it names
+     */
+    public static SourceManifest parse(InputStream in, String resourceDir) throws IOException {
         JsonNode root = new ObjectMapper().readTree(in);
         if (root == null || root.path("format").asInt() != 1 || !root.path("sources").isArray()) {
             throw new SourceException("Source manifest: expected {\"format\": 1, \"sources\": [...]}");
         }
         List<RawEntry> list = new ArrayList<>();
         for (JsonNode n : root.get("sources")) {
-            list.add(RawEntry.of(n));
+            list.add(RawEntry.of(n, resourceDir));
         }
         return new SourceManifest(list);
     }
@@ -202,7 +211,7 @@ public final class SourceManifest {
             this.patches = List.copyOf(patches);
         }
 
-        static RawEntry of(JsonNode n) {
+        static RawEntry of(JsonNode n, String resourceDir) {
             String id = text(n, "id");
             if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
                 throw new SourceException("Source manifest: missing or invalid id in " + n);
@@ -216,10 +225,10 @@ public final class SourceManifest {
             Verification v = sha != null ? Verification.sha256(pin(sha)) : Verification.tree(pin(tree));
             return new RawEntry(id, text(n, "description"), require(n, id, "version"), require(n, id, "url"),
                     require(n, id, "archive"), v, require(n, id, "role"), text(n, "lib"), text(n, "placeAs"),
-                    text(n, "topDir"), bundledPatches(n, id));
+                    text(n, "topDir"), bundledPatches(n, id, resourceDir));
         }
 
-        private static List<SourcePatch> bundledPatches(JsonNode n, String id) {
+        private static List<SourcePatch> bundledPatches(JsonNode n, String id, String resourceDir) {
             JsonNode list = n.get("patches");
             if (list == null || list.isNull()) {
                 return List.of();
@@ -232,7 +241,7 @@ public final class SourceManifest {
                 if (!p.isTextual()) {
                     throw new SourceException("Source manifest: '" + id + "': patches must be a list of names");
                 }
-                patches.add(SourcePatch.bundled(id, p.asText()));
+                patches.add(SourcePatch.bundled(id, p.asText(), resourceDir));
             }
             return patches;
         }

@@ -33,16 +33,16 @@ public final class SourcePatch {
         this.sha256 = Hashes.hex(Hashes.sha256().digest(content));
     }
 
-    /** A patch bundled with the plugin: {@code patches/<name>} beside sources.json. */
-    static SourcePatch bundled(String sourceId, String name) {
+    /** A patch bundled with the plugin: {@code patches/<name>} beside sources.json in {@code resourceDir}. */
+    static SourcePatch bundled(String sourceId, String name, String resourceDir) {
         if (!name.matches("[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*") || Arrays.asList(name.split("/")).contains("..")) {
             throw new SourceException("Source manifest: '" + sourceId + "' lists the patch '" + name + "': a patch"
                     + " is named by its path below " + RESOURCE_DIR + ", e.g. " + sourceId + "/0001-fix.patch");
         }
-        try (InputStream in = SourcePatch.class.getResourceAsStream(RESOURCE_DIR + name)) {
+        try (InputStream in = SourcePatch.class.getResourceAsStream(resourceDir + RESOURCE_DIR + name)) {
             if (in == null) {
-                throw new SourceException("Source manifest: the patch " + RESOURCE_DIR + name + " listed for '"
-                        + sourceId + "' is missing from the plugin's jar");
+                throw new SourceException("Source manifest: the patch " + resourceDir + RESOURCE_DIR + name
+                        + " listed for '" + sourceId + "' is missing from the plugin's jar");
             }
             return new SourcePatch(name, "bundled with the plugin", in.readAllBytes());
         } catch (IOException e) {

@@ -14,14 +14,16 @@ import java.util.Objects;
  * @param fs0Initrd  fs0 as a CPIO archive (initrd root), appended to {@code initrd} when there is one
  * @param hostPort   port on 127.0.0.1 forwarded to the guest
  * @param guestPort  port the in-guest wrapper listens on
+ * @param virtio     the virtio interface the kernel drives (its flavour says which)
  */
 public record Guest(Path kernel, Path initrd, String kernelArgs, RootKind root, Path fs0, Path fs0Initrd,
-        int hostPort, int guestPort) {
+        int hostPort, int guestPort, VirtioMode virtio) {
     public static final String GUEST_PORT_TOKEN = "{guestPort}";
 
     public Guest {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(virtio, "virtio");
         Objects.requireNonNull(root == RootKind.NINE_P ? fs0 : fs0Initrd, "fs0");
         kernelArgs = kernelArgs == null ? "" : kernelArgs;
         checkPort("host port", hostPort);

@@ -10,8 +10,6 @@ public final class Qemu implements Vmm {
     public static final String BINARY = "qemu-system-x86_64";
     static final String INSTALL_HINT = "Install QEMU (Debian/Ubuntu: sudo apt-get install --no-install-recommends"
             + " qemu-system-x86; Fedora: sudo dnf install qemu-system-x86-core)";
-    /** Unikraft 0.13 drives virtio devices through the legacy interface only. */
-    static final String LEGACY_VIRTIO = "disable-modern=on,disable-legacy=off";
     /** Beside fs0's CPIO: the kernel's initrd followed by fs0's. */
     static final String COMBINED_INITRD = "initrd-with-fs0.img";
 
@@ -76,14 +74,14 @@ public final class Qemu implements Vmm {
             cmd.add("local,id=fs0,path=" + escape(g.fs0().toAbsolutePath().toString())
                     + ",security_model=none,readonly=on");
             cmd.add("-device");
-            cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0," + LEGACY_VIRTIO);
+            cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0" + virtioFlags(g.virtio()));
         }
         // The forward is bound to loopback only: the function must never be reachable from the network.
         cmd.add("-netdev");
         cmd.add("user,id=n0,hostfwd=tcp:127.0.0.1:" + g.hostPort() + "-:" + g.guestPort());
         cmd.add("-device");
         // romfile= drops the NIC's iPXE option ROM: nothing network-boots, and it costs ~0.4 s under TCG.
-        cmd.add("virtio-net-pci,netdev=n0," + LEGACY_VIRTIO + ",romfile=");
+        cmd.add("virtio-net-pci,netdev=n0" + virtioFlags(g.virtio()) + ",romfile=");
         cmd.add("-qmp");
         cmd.add("unix:" + escape(qmpSocket.toAbsolutePath().toString()) + ",server=on,wait=off");
         cmd.addAll(m.extraArgs());
@@ -101,6 +99,15 @@ public final class Qemu implements Vmm {
             return g.initrd();
         }
         return g.initrd() == null ? g.fs0Initrd() : g.fs0Initrd().resolveSibling(COMBINED_INITRD);
+    }
+
+    /** The virtio-*-pci properties (with their leading comma) that offer only the interface the kernel drives. */
+    static String virtioFlags(VirtioMode mode) {
+        return switch (mode) {
+            case LEGACY -> ",disable-modern=on,disable-legacy=off";
+            case MODERN -> ",disable-modern=off,disable-legacy=on";
+            case TRANSITIONAL -> "";
+        };
     }
 
     /** QEMU option values escape a comma by doubling it. */

@@ -5,28 +5,21 @@ import java.util.Locale;
 /** How fs0 reaches the guest: a read-only 9p share of the directory, or a CPIO initrd in RAM. */
 public enum RootKind {
     /** fs0 shared over virtio-9p (tag fs0); nothing to copy, but QEMU cannot snapshot such a VM. */
-    NINE_P("9p", "vfs.rootfs=9pfs vfs.rootdev=fs0"),
+    NINE_P("9p"),
     /** fs0 as a CPIO archive unpacked into RAM at boot; what urunc and snapshots need. */
-    INITRD("initrd", "vfs.rootfs=initrd");
+    INITRD("initrd");
 
     public static final String PROPERTY = "unikernel.rootfs";
 
     private final String setting;
-    private final String unikraftArgs;
 
-    RootKind(String setting, String unikraftArgs) {
+    RootKind(String setting) {
         this.setting = setting;
-        this.unikraftArgs = unikraftArgs;
     }
 
     /** The value of {@value #PROPERTY}. */
     public String setting() {
         return setting;
-    }
-
-    /** The Unikraft 0.13 libparams that mount this root (vfscore's vfs.rootfs, vfs.rootdev). */
-    public String unikraftArgs() {
-        return unikraftArgs;
     }
 
     public static RootKind parse(String value) {

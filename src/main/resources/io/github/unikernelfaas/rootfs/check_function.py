@@ -1,8 +1,8 @@
 """Checks a function's Python sources on the build host before anything boots.
 
-Runs on the host's python3 (3.8+ for feature_version): every .py file must parse as Python 3.7,
-the grammar of the unikernel's CPython, and the entry module must define `handler`.
-Prints one JSON object on stdout.
+Runs on the host's python3 (3.8+ for feature_version): every .py file must parse in the grammar
+of the unikernel's CPython (argv[3], e.g. 3.7; the flavour says which), and the entry module must
+define `handler`. Prints one JSON object on stdout.
 """
 import ast
 import json
@@ -35,7 +35,7 @@ def handler_arity(tree):
     return False, None, None
 
 
-def main(src_dir, entry):
+def main(src_dir, entry, grammar):
     result = {"syntaxErrors": [], "handlerFound": False, "handlerProblem": None, "handlerLine": None}
     for root, dirs, files in os.walk(src_dir):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
@@ -46,7 +46,7 @@ def main(src_dir, entry):
             with open(path, "rb") as f:
                 source = f.read()
             try:
-                tree = ast.parse(source, path, feature_version=(3, 7))
+                tree = ast.parse(source, path, feature_version=grammar)
             except SyntaxError as e:
                 result["syntaxErrors"].append({
                     "file": os.path.relpath(path, src_dir),
@@ -64,4 +64,4 @@ def main(src_dir, entry):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], tuple(int(part) for part in sys.argv[3].split(".")))

@@ -39,7 +39,7 @@ class ImageBuilderTest {
         Files.writeString(fs0.resolve("lib/python3.7/site-packages/colors/__init__.py"), "# colors\n");
         Files.writeString(fs0.resolve("lib/python3.7/app/wrapper.py"), "# wrapper\n");
         Files.writeString(fs0.resolve("lib/python3.7/app/function.py"), function);
-        return ImageSpec.of(kernel, fs0, "registry.example/team/My-Fn:1.0", "0.13.1~85b83a74");
+        return ImageSpec.of(kernel, fs0, "lib/python3.7", "registry.example/team/My-Fn:1.0", "0.13.1~85b83a74");
     }
 
     private Path build(ImageSpec s, String out) {

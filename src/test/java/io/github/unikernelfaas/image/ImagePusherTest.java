@@ -31,7 +31,8 @@ class ImagePusherTest {
         Files.createDirectories(fs0.resolve("tmp"));
         Files.writeString(fs0.resolve("lib/python3.7/app/function.py"), "def handler(e):\n    return e\n");
         Path tar = dir.resolve("image.oci.tar");
-        ImageBuilder.build(ImageSpec.of(kernel, fs0, reference, "0.13.1~85b83a74"), tar, dir.resolve("work"));
+        ImageBuilder.build(ImageSpec.of(kernel, fs0, "lib/python3.7", reference, "0.13.1~85b83a74"), tar,
+                dir.resolve("work"));
         return tar;
     }
 
@@ -69,7 +70,8 @@ class ImagePusherTest {
             Path kernel = Files.write(dir.resolve("kernel"), new byte[4096]);
             Path cpio = Files.write(dir.resolve("fs0.cpio"), new byte[512]);
             Path tar = dir.resolve("initrd.oci.tar");
-            ImageBuilder.build(ImageSpec.of(kernel, dir, ref, "0.13.1~85b83a74").withInitrd(cpio, "vfs.rootfs=initrd"),
+            ImageBuilder.build(ImageSpec.of(kernel, dir, "lib/python3.7", ref, "0.13.1~85b83a74")
+                    .withInitrd(cpio, "vfs.rootfs=initrd"),
                     tar, dir.resolve("work"));
             String digest = ImagePusher.push(tar, new ImagePusher.Target(ref, Optional.empty(), "x", true), log::add);
             assertEquals(digest, remoteDigest(ref));

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.Flavours;
+import io.github.unikernelfaas.flavour.TestFlavours;
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.source.SourcePatch;
 import java.nio.file.Files;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The kernel build against a fixture core whose Makefile records how make was called. */
 class KernelBuilderTest {
+    private static final String DEFAULTS = Flavours.kernelConfig(TestFlavours.DEFAULT);
+    private static final java.util.Map<String, String> APP_FILES = Flavours.appFiles(TestFlavours.DEFAULT);
     @TempDir
     Path dir;
 
@@ -44,8 +48,14 @@ class KernelBuilderTest {
                 "sha256:core+libs", "0.13.1~85b83a74");
     }
 
+    /** The shipped flavour's kconfig with these extra lines. */
+    private static KernelConfig config(String... extraLines) {
+        return KernelConfig.withExtras(DEFAULTS, List.of(extraLines));
+    }
+
     private KernelBuilder.Request request(KernelConfig config, boolean rebuild) {
-        return new KernelBuilder.Request(sources, config, toolchain, make, dir.resolve("cache/kernels"), 2, rebuild);
+        return new KernelBuilder.Request(sources, config, APP_FILES, toolchain, make, dir.resolve("cache/kernels"), 2,
+                rebuild);
     }
 
     private static final String FIXTURE_PATCH = "unikraft/0001-fixture.patch";
@@ -59,7 +69,7 @@ class KernelBuilderTest {
     private KernelBuilder.Request patched(SourcePatch... patches) {
         KernelSources s = new KernelSources(sources.core(), sources.libs(), sources.origins(), sources.fingerprint(),
                 sources.unikraftVersion(), List.of(new KernelSources.TreePatches("unikraft", core, List.of(patches))));
-        return new KernelBuilder.Request(s, KernelConfig.withExtras(List.of()), toolchain, make,
+        return new KernelBuilder.Request(s, config(), APP_FILES, toolchain, make,
                 dir.resolve("cache/kernels"), 2, false);
     }
 
@@ -101,7 +111,7 @@ class KernelBuilderTest {
 
     @Test
     void withoutPatchesMakeUsesTheCachedTreeAndTheListIsEmpty() throws Exception {
-        KernelBuilder.Result r = KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), false),
+        KernelBuilder.Result r = KernelBuilder.buildOrReuse(request(config(), false),
                 log::add);
         assertEquals(List.of(), r.patches());
         assertEquals("", Files.readString(r.kernel().resolveSibling(KernelBuilder.PATCHES)));
@@ -116,7 +126,7 @@ class KernelBuilderTest {
                 + "@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         KernelSources s = new KernelSources(core, sources.libs(), sources.origins(), sources.fingerprint(),
                 sources.unikraftVersion(), List.of(new KernelSources.TreePatches("lib-musl", musl, List.of(p))));
-        KernelBuilder.Request req = new KernelBuilder.Request(s, KernelConfig.withExtras(List.of()), toolchain, make,
+        KernelBuilder.Request req = new KernelBuilder.Request(s, config(), APP_FILES, toolchain, make,
                 dir.resolve("cache/kernels"), 2, false);
         Path copy = dir.resolve("cache/kernels/" + KernelBuilder.cacheKey(req) + ".work/src/lib-musl/lib-musl");
         KernelBuilder.Result r = KernelBuilder.buildOrReuse(req, log::add);
@@ -146,7 +156,7 @@ class KernelBuilderTest {
 
     @Test
     void runsDefconfigThenMakeWithTheExactArguments() throws Exception {
-        KernelBuilder.Request req = request(KernelConfig.withExtras(List.of()), false);
+        KernelBuilder.Request req = request(config(), false);
         String key = KernelBuilder.cacheKey(req);
         KernelBuilder.Result r = KernelBuilder.buildOrReuse(req, log::add);
         assertFalse(r.fromCache());
@@ -173,22 +183,22 @@ class KernelBuilderTest {
 
     @Test
     void aSecondProjectReusesTheKernelWithoutMake() throws Exception {
-        KernelBuilder.Result first = KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), false),
+        KernelBuilder.Result first = KernelBuilder.buildOrReuse(request(config(), false),
                 log::add);
         Files.delete(core.resolve("Makefile")); // make would fail now
-        KernelBuilder.Result second = KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), false),
+        KernelBuilder.Result second = KernelBuilder.buildOrReuse(request(config(), false),
                 log::add);
         assertTrue(second.fromCache());
         assertEquals(first.kernel(), second.kernel());
         KernelBuildException e = assertThrows(KernelBuildException.class,
-                () -> KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), true), log::add));
+                () -> KernelBuilder.buildOrReuse(request(config(), true), log::add));
         assertTrue(e.getMessage().contains("make defconfig failed"), "rebuild really runs make: " + e.getMessage());
         assertTrue(Files.isRegularFile(first.kernel()), "a failed rebuild keeps the cached kernel");
     }
 
     @Test
     void droppedSymbolsAreNamed() {
-        KernelConfig config = KernelConfig.withExtras(List.of("CONFIG_LIBNOTHERE=y", "CONFIG_ALSO_MISSING=\"x\""));
+        KernelConfig config = config("CONFIG_LIBNOTHERE=y", "CONFIG_ALSO_MISSING=\"x\"");
         KernelBuildException e = assertThrows(KernelBuildException.class,
                 () -> KernelBuilder.buildOrReuse(request(config, false), log::add));
         assertTrue(e.getMessage().contains("dropped 2 kconfig symbols"), e.getMessage());
@@ -203,7 +213,7 @@ class KernelBuilderTest {
         String makefile = Files.readString(core.resolve("Makefile")).replace("$(A)/fail", "$(CURDIR)/Makefile");
         Files.writeString(core.resolve("Makefile"), makefile);
         KernelBuildException e = assertThrows(KernelBuildException.class,
-                () -> KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), false), log::add));
+                () -> KernelBuilder.buildOrReuse(request(config(), false), log::add));
         assertTrue(e.getMessage().contains("make failed (make exit 2)"), e.getMessage());
         assertTrue(e.getMessage().contains("| lib/two.c:3: error: boom"), e.getMessage());
         assertTrue(e.getMessage().contains("build.log"), e.getMessage());
@@ -217,30 +227,33 @@ class KernelBuilderTest {
         String makefile = Files.readString(core.resolve("Makefile")).replace("$(REQUIRED_ORIGINS)",
                 "libpython3/Python-3.7.4.tgz");
         Files.writeString(core.resolve("Makefile"), makefile);
-        KernelBuilder.Result r = KernelBuilder.buildOrReuse(request(KernelConfig.withExtras(List.of()), false),
+        KernelBuilder.Result r = KernelBuilder.buildOrReuse(request(config(), false),
                 log::add);
         assertFalse(Files.readString(r.buildLog()).contains("wget"));
     }
 
     @Test
     void theCacheKeyChangesWithEveryInput() {
-        KernelConfig base = KernelConfig.withExtras(List.of());
+        KernelConfig base = config();
         String key = KernelBuilder.cacheKey(request(base, false));
-        assertEquals(key, KernelBuilder.cacheKey(request(KernelConfig.withExtras(List.of()), false)));
-        assertNotEquals(key, KernelBuilder.cacheKey(request(KernelConfig.withExtras(List.of("CONFIG_X=y")), false)));
+        assertEquals(key, KernelBuilder.cacheKey(request(config(), false)));
+        assertNotEquals(key, KernelBuilder.cacheKey(request(config("CONFIG_X=y"), false)));
         KernelBuilder.Request r = request(base, false);
         assertNotEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(new KernelSources(core, sources.libs(),
-                sources.origins(), "sha256:other", sources.unikraftVersion()), base, toolchain, make, r.cacheRoot(), 2,
-                false)));
-        assertNotEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(sources, base,
+                sources.origins(), "sha256:other", sources.unikraftVersion()), base, APP_FILES, toolchain, make,
+                r.cacheRoot(), 2, false)));
+        assertNotEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(sources, base, APP_FILES,
                 new Toolchain.Versions("gcc 14.2", "GNU Make 4.3"), make, r.cacheRoot(), 2, false)));
-        assertEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(sources, base, toolchain, make,
+        assertNotEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(sources, base,
+                Flavours.appFiles(TestFlavours.TEST), toolchain, make, r.cacheRoot(), 2, false)),
+                "another flavour's app files make another kernel");
+        assertEquals(key, KernelBuilder.cacheKey(new KernelBuilder.Request(sources, base, APP_FILES, toolchain, make,
                 dir.resolve("elsewhere"), 8, true)), "jobs, rebuild and cache location do not change the kernel");
     }
 
     @Test
     void theCacheKeyCoversEachPatchsNameAndContent() throws Exception {
-        String none = KernelBuilder.cacheKey(request(KernelConfig.withExtras(List.of()), false));
+        String none = KernelBuilder.cacheKey(request(config(), false));
         SourcePatch p = fixturePatch();
         String one = KernelBuilder.cacheKey(patched(p));
         assertNotEquals(none, one);

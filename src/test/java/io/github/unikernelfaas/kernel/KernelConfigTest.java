@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.Flavours;
+import io.github.unikernelfaas.flavour.TestFlavours;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,12 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KernelConfigTest {
+    private static final String DEFAULTS = Flavours.kernelConfig(TestFlavours.DEFAULT);
     @TempDir
     Path dir;
 
     @Test
     void defaultsHoldTheGuestContractAndTheStackFix() {
-        var s = KernelConfig.withExtras(List.of()).symbols();
+        var s = KernelConfig.withExtras(DEFAULTS, List.of()).symbols();
         assertEquals("10", s.get("CONFIG_STACK_SIZE_PAGE_ORDER"));
         assertEquals("y", s.get("CONFIG_LIBVFSCORE_ROOTFS_INITRD"), "initrd support is compiled only as the default");
         assertEquals("y", s.get("CONFIG_LIB9PFS"), "9p beside it, chosen at boot");
@@ -27,7 +30,7 @@ class KernelConfigTest {
 
     @Test
     void userLinesOverrideAndDisable() {
-        KernelConfig c = KernelConfig.withExtras(List.of("CONFIG_STACK_SIZE_PAGE_ORDER=11",
+        KernelConfig c = KernelConfig.withExtras(DEFAULTS, List.of("CONFIG_STACK_SIZE_PAGE_ORDER=11",
                 "# CONFIG_LWIP_DHCP is not set"));
         assertEquals("11", c.symbols().get("CONFIG_STACK_SIZE_PAGE_ORDER"));
         assertTrue(c.render().contains("# CONFIG_LWIP_DHCP is not set\n"));
@@ -36,13 +39,13 @@ class KernelConfigTest {
     @Test
     void garbageLinesAreRejected() {
         KernelBuildException e = assertThrows(KernelBuildException.class,
-                () -> KernelConfig.withExtras(List.of("LIBPYTHON3=y")));
+                () -> KernelConfig.withExtras(DEFAULTS, List.of("LIBPYTHON3=y")));
         assertTrue(e.getMessage().contains("Not a kconfig line"), e.getMessage());
     }
 
     @Test
     void verifyComparesValuesAndTreatsAbsentAsNotSet() throws Exception {
-        KernelConfig c = KernelConfig.withExtras(List.of("# CONFIG_LWIP_DHCP is not set"));
+        KernelConfig c = KernelConfig.withExtras(DEFAULTS, List.of("# CONFIG_LWIP_DHCP is not set"));
         StringBuilder ok = new StringBuilder(c.render().replace("# CONFIG_LWIP_DHCP is not set\n", ""));
         Path dotConfig = Files.writeString(dir.resolve(".config"), ok + "CONFIG_EXTRA_DEFAULT=y\n");
         c.verify(dotConfig);

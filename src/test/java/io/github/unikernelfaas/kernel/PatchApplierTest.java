@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.Flavour;
+import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.source.SourceManifest;
 import io.github.unikernelfaas.source.SourcePatch;
 import java.nio.charset.StandardCharsets;
@@ -158,7 +160,7 @@ class PatchApplierTest {
      */
     @Test
     void theBundledUkallocCorrectionParsesAndChangesTheRealsizeLine() throws Exception {
-        List<SourcePatch> patches = SourceManifest.load().get("unikraft").patches();
+        List<SourcePatch> patches = SourceManifest.load(Flavours.dir(Flavour.DEFAULT)).get("unikraft").patches();
         assertEquals(List.of("unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch"),
                 patches.stream().map(SourcePatch::name).toList());
         String text = new String(patches.get(0).content(), StandardCharsets.US_ASCII);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.TestFlavours;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class Fs0AssemblerTest {
 
     @Test
     void laysOutTheGuestContract() throws Exception {
-        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"));
+        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"), TestFlavours.DEFAULT.pythonLib());
         List<String> copied = Fs0Assembler.assemble(source(), fs0);
         assertEquals(List.of("function.py", "helper.py", "pkg/__init__.py"), copied);
         Path app = dir.resolve("fs0/lib/python3.7/app");
@@ -49,7 +50,7 @@ class Fs0AssemblerTest {
     @Test
     void aRemovedModuleDoesNotLinger() throws Exception {
         Path src = source();
-        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"));
+        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"), TestFlavours.DEFAULT.pythonLib());
         Fs0Assembler.assemble(src, fs0);
         Files.delete(src.resolve("helper.py"));
         Fs0Assembler.assemble(src, fs0);
@@ -62,7 +63,7 @@ class Fs0AssemblerTest {
         Path src = source();
         Files.writeString(src.resolve("wrapper.py"), "x = 1\n");
         FunctionException e = assertThrows(FunctionException.class,
-                () -> Fs0Assembler.assemble(src, new Fs0Layout(dir.resolve("fs0"))));
+                () -> Fs0Assembler.assemble(src, new Fs0Layout(dir.resolve("fs0"), TestFlavours.DEFAULT.pythonLib())));
         assertTrue(e.getMessage().contains("rename that module"), e.getMessage());
     }
 }

@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.TestFlavours;
 import io.github.unikernelfaas.host.HostTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real check script on the host python3 (the build needs python3 anyway). */
 class FunctionCheckerTest {
+    private static final List<Integer> GRAMMAR = TestFlavours.DEFAULT.grammarVersion();
+
     @TempDir
     Path src;
 
@@ -20,22 +24,22 @@ class FunctionCheckerTest {
 
     private FunctionException failing(String function) throws Exception {
         Files.writeString(src.resolve("function.py"), function);
-        return assertThrows(FunctionException.class, () -> FunctionChecker.check(python, src));
+        return assertThrows(FunctionException.class, () -> FunctionChecker.check(python, src, GRAMMAR));
     }
 
     @Test
     void acceptsOneAndTwoArgumentHandlers() throws Exception {
         Files.writeString(src.resolve("function.py"), "def handler(event):\n    return event\n");
-        assertDoesNotThrow(() -> FunctionChecker.check(python, src));
+        assertDoesNotThrow(() -> FunctionChecker.check(python, src, GRAMMAR));
         Files.writeString(src.resolve("function.py"), "def handler(event, context=None):\n    return event\n");
-        assertDoesNotThrow(() -> FunctionChecker.check(python, src));
+        assertDoesNotThrow(() -> FunctionChecker.check(python, src, GRAMMAR));
         Files.writeString(src.resolve("function.py"), "from impl import handler\n");
-        assertDoesNotThrow(() -> FunctionChecker.check(python, src));
+        assertDoesNotThrow(() -> FunctionChecker.check(python, src, GRAMMAR));
     }
 
     @Test
     void missingFunctionFileSaysWhatToCreate() {
-        FunctionException e = assertThrows(FunctionException.class, () -> FunctionChecker.check(python, src));
+        FunctionException e = assertThrows(FunctionException.class, () -> FunctionChecker.check(python, src, GRAMMAR));
         assertTrue(e.getMessage().contains("function.py does not exist"), e.getMessage());
         assertTrue(e.getMessage().contains("def handler(event)"), e.getMessage());
     }
@@ -59,6 +63,18 @@ class FunctionCheckerTest {
         FunctionException e = failing("def handler(event):\n    if (n := len(event)) > 1:\n        return n\n");
         assertTrue(e.getMessage().contains("Python 3.7"), e.getMessage());
         assertTrue(e.getMessage().contains(":2:"), e.getMessage());
+    }
+
+    @Test
+    void theGrammarIsTheFlavours() throws Exception {
+        Files.writeString(src.resolve("function.py"), "def handler(event):\n    if (n := len(event)) > 1:\n"
+                + "        return n\n");
+        assertDoesNotThrow(() -> FunctionChecker.check(python, src, TestFlavours.TEST.grammarVersion()),
+                "the walrus is Python 3.8+: fine for the test flavour's 3.10");
+        FunctionException e = assertThrows(FunctionException.class, () -> FunctionChecker.check(python, src,
+                List.of(3, 7)));
+        assertTrue(e.getMessage().startsWith("The function does not compile as Python 3.7 (the unikernel's"),
+                e.getMessage());
     }
 
     @Test

@@ -2,9 +2,11 @@ package io.github.unikernelfaas.rootfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.TestFlavours;
 import io.github.unikernelfaas.host.HostTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real pip (the host's python3) against a real index on 127.0.0.1. */
 class RequirementsTest {
+    private static final String PIP_VERSION = TestFlavours.DEFAULT.pipPythonVersion();
     @TempDir
     Path dir;
 
@@ -53,7 +56,7 @@ class RequirementsTest {
         // A clean environment: the developer's pip configuration must not leak into the tests.
         Map<String, String> env = Map.of("PATH", System.getenv("PATH"), "HOME", dir.toString(),
                 "PIP_CONFIG_FILE", "/dev/null", "PIP_NO_CACHE_DIR", "1");
-        return new Requirements.Settings(python, index.url(), List.of(), offline, env);
+        return new Requirements.Settings(python, PIP_VERSION, index.url(), List.of(), offline, env);
     }
 
     @Test
@@ -123,8 +126,8 @@ class RequirementsTest {
     @Test
     void noRequirementsMeansNoPip() throws Exception {
         Files.writeString(reqs, "# nothing yet\n\n");
-        Requirements.Settings noPython = new Requirements.Settings(dir.resolve("no-python"), null, List.of(), false,
-                Map.of());
+        Requirements.Settings noPython = new Requirements.Settings(dir.resolve("no-python"), PIP_VERSION, null,
+                List.of(), false, Map.of());
         Requirements.Outcome o = Requirements.install(reqs, site, cache, noPython, log::add);
         assertEquals(0, o.requirements());
         assertTrue(Files.isDirectory(site));
@@ -137,7 +140,8 @@ class RequirementsTest {
         Files.writeString(fake, "#!/bin/sh\necho 'No module named pip' >&2\nexit 1\n");
         fake.toFile().setExecutable(true);
         Files.writeString(reqs, "greet==1.0\n");
-        Requirements.Settings s = new Requirements.Settings(fake, null, List.of(), false, Map.of("PATH", "/usr/bin:/bin"));
+        Requirements.Settings s = new Requirements.Settings(fake, PIP_VERSION, null, List.of(), false,
+                Map.of("PATH", "/usr/bin:/bin"));
         RequirementsException e = assertThrows(RequirementsException.class,
                 () -> Requirements.install(reqs, site, cache, s, log::add));
         assertTrue(e.getMessage().contains("apt-get install python3-pip"), e.getMessage());
@@ -147,9 +151,13 @@ class RequirementsTest {
     void theCacheKeyFollowsTheIndexSettings() throws Exception {
         Files.writeString(reqs, "greet==1.0\n");
         Requirements.Settings a = settings(false);
-        Requirements.Settings b = new Requirements.Settings(python, "http://127.0.0.1:1/simple/", List.of(), false,
-                a.environment());
+        Requirements.Settings b = new Requirements.Settings(python, PIP_VERSION, "http://127.0.0.1:1/simple/",
+                List.of(), false, a.environment());
         assertFalse(Requirements.cacheKey(reqs, a).equals(Requirements.cacheKey(reqs, b)));
+        Requirements.Settings py310 = new Requirements.Settings(python, "3.10", a.indexUrl(), a.extraArgs(), false,
+                a.environment());
+        assertNotEquals(Requirements.cacheKey(reqs, a), Requirements.cacheKey(reqs, py310),
+                "another guest Python gets other wheels");
         assertEquals(Requirements.cacheKey(reqs, a), Requirements.cacheKey(reqs, settings(true)),
                 "offline mode reads the same entry");
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.flavour.TestFlavours;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,14 +45,14 @@ class StdlibTest {
                 "Python-3.7.4/Modules/main.c", "Python-3.7.4/Lib/ctypes/test/t.py"));
         Path libPython3 = Files.createDirectories(dir.resolve("lib-python3"));
         Files.writeString(libPython3.resolve("_sysconfigdata.py"), "build_time_vars = {}\n");
-        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"));
+        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"), TestFlavours.DEFAULT.pythonLib());
         Files.createDirectories(fs0.app());
         Files.writeString(fs0.app().resolve("function.py"), "x");
         Files.createDirectories(fs0.sitePackages());
-        Files.createDirectories(fs0.pythonLib().resolve("stale"));
+        Files.createDirectories(fs0.pythonHome().resolve("stale"));
 
         assertEquals(3, Stdlib.install(tgz, libPython3, fs0));
-        Path lib = fs0.pythonLib();
+        Path lib = fs0.pythonHome();
         assertTrue(Files.isRegularFile(lib.resolve("os.py")));
         assertTrue(Files.isRegularFile(lib.resolve("json/__init__.py")));
         assertTrue(Files.isRegularFile(lib.resolve("_sysconfigdata.py")));
@@ -66,18 +67,18 @@ class StdlibTest {
 
     @Test
     void removeTakesAnEarlierStdlibAndKeepsAppAndDependencies() throws Exception {
-        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"));
+        Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"), TestFlavours.DEFAULT.pythonLib());
         assertFalse(Stdlib.remove(fs0), "nothing to remove in an empty fs0");
         Files.createDirectories(fs0.app());
         Files.writeString(fs0.app().resolve("function.py"), "x");
         Files.createDirectories(fs0.sitePackages().resolve("shout"));
         assertFalse(Stdlib.remove(fs0), "app and site-packages are no stdlib");
-        Files.createDirectories(fs0.pythonLib().resolve("json"));
-        Files.writeString(fs0.pythonLib().resolve("os.py"), "# os");
-        Files.writeString(fs0.pythonLib().resolve("json/__init__.py"), "# json");
+        Files.createDirectories(fs0.pythonHome().resolve("json"));
+        Files.writeString(fs0.pythonHome().resolve("os.py"), "# os");
+        Files.writeString(fs0.pythonHome().resolve("json/__init__.py"), "# json");
 
         assertTrue(Stdlib.remove(fs0));
-        try (var left = Files.list(fs0.pythonLib())) {
+        try (var left = Files.list(fs0.pythonHome())) {
             assertEquals(List.of("app", "site-packages"), left.map(p -> p.getFileName().toString()).sorted().toList());
         }
         assertTrue(Files.isRegularFile(fs0.app().resolve("function.py")));

@@ -22,7 +22,7 @@ class SourceManifestTest {
     Path tmp;
     @Test
     void bundledManifestPinsTheNineReferenceSources() {
-        SourceManifest m = SourceManifest.load();
+        SourceManifest m = TestSources.bundled();
         List<String> ids = new ArrayList<>();
         for (Source s : m.sources()) {
             ids.add(s.id());
@@ -65,7 +65,7 @@ class SourceManifestTest {
 
     @Test
     void onlyTheCoreCarriesAPatchOurUkallocCorrection() {
-        SourceManifest m = SourceManifest.load();
+        SourceManifest m = TestSources.bundled();
         for (Source s : m.sources()) {
             List<String> names = s.patches().stream().map(SourcePatch::name).toList();
             assertEquals(s.id().equals("unikraft") ? List.of(UKALLOC) : List.of(), names, s.id());
@@ -76,7 +76,7 @@ class SourceManifestTest {
 
     @Test
     void anOverrideKeepsReplacesOrDropsThePinnedPatches() throws Exception {
-        SourceManifest base = SourceManifest.load();
+        SourceManifest base = TestSources.bundled();
         Path fix = Files.writeString(tmp.resolve("my-fix.patch"), "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n");
         SourceManifest kept = base.withOverrides(List.of(new SourceOverride("unikraft", null,
                 "https://mirror.example/unikraft.tar.gz", null, null)));
@@ -95,7 +95,7 @@ class SourceManifestTest {
 
     @Test
     void aMissingPatchFileOrAPatchForAnOriginIsRefused() {
-        SourceManifest m = SourceManifest.load();
+        SourceManifest m = TestSources.bundled();
         Path missing = tmp.resolve("nope.patch");
         SourceException e = assertThrows(SourceException.class, () -> m.withOverrides(List.of(new SourceOverride(
                 "lib-musl", null, null, null, null, List.of(missing), SourceOverride.POM))));
@@ -108,7 +108,7 @@ class SourceManifestTest {
 
     @Test
     void oneIdOverriddenInThePomAndInTheSourcesFileNamesBoth() {
-        SourceException e = assertThrows(SourceException.class, () -> SourceManifest.load().withOverrides(List.of(
+        SourceException e = assertThrows(SourceException.class, () -> TestSources.bundled().withOverrides(List.of(
                 new SourceOverride("zlib", null, "https://a.example/z.tar.gz", null, null),
                 new SourceOverride("zlib", null, null, "b".repeat(64), null, null, "the sources file /x/s.json"))));
         assertEquals("Source 'zlib' is overridden twice: in <sources> in the POM and in the sources file /x/s.json."
@@ -131,7 +131,7 @@ class SourceManifestTest {
 
     @Test
     void urlOverrideKeepsThePinAndVersionOverrideDropsIt() {
-        SourceManifest base = SourceManifest.load();
+        SourceManifest base = TestSources.bundled();
         SourceManifest m = base.withOverrides(List.of(
                 new SourceOverride("musl", null, "https://mirror.example/musl-1.2.3.tar.gz", null, null),
                 new SourceOverride("python3", "3.7.5", null, null, null)));
@@ -145,7 +145,7 @@ class SourceManifestTest {
     @Test
     void checksumOverrideCanSwitchTheKind() {
         String tree = "a".repeat(64);
-        SourceManifest m = SourceManifest.load().withOverrides(List.of(
+        SourceManifest m = TestSources.bundled().withOverrides(List.of(
                 new SourceOverride("zlib", null, null, null, tree),
                 new SourceOverride("unikraft", "abc", null, "B".repeat(64), null)));
         assertEquals(Verification.tree(tree), m.get("zlib").verification());
@@ -155,7 +155,7 @@ class SourceManifestTest {
 
     @Test
     void badOverridesAreRefusedWithTheKnownIds() {
-        SourceManifest m = SourceManifest.load();
+        SourceManifest m = TestSources.bundled();
         SourceException e = assertThrows(SourceException.class,
                 () -> m.withOverrides(List.of(new SourceOverride("pyhton3", null, null, null, null))));
         assertTrue(e.getMessage().contains("pyhton3") && e.getMessage().contains("python3"), e.getMessage());
@@ -195,7 +195,7 @@ class SourceManifestTest {
 
     @Test
     void selectKeepsManifestOrderAndTheOverridesAndNamesAnUnknownId() {
-        SourceManifest m = SourceManifest.load().withOverrides(List.of(new SourceOverride("python3", null,
+        SourceManifest m = TestSources.bundled().withOverrides(List.of(new SourceOverride("python3", null,
                 "https://mirror.example/Python-3.7.4.tgz", null, null)));
         List<Source> chosen = m.select(List.of("python3", "lib-python3"));
         assertEquals(List.of("lib-python3", "python3"), chosen.stream().map(Source::id).toList());

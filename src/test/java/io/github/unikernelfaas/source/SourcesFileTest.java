@@ -28,7 +28,7 @@ class SourcesFileTest {
         assertEquals(2, read.size());
         assertEquals("the sources file " + file.toAbsolutePath(), read.get(0).from());
         assertNull(read.get(0).patches(), "no patches field: the pinned patches stay");
-        SourceManifest base = SourceManifest.load();
+        SourceManifest base = TestSources.bundled();
         SourceManifest m = base.withOverrides(read);
         assertEquals(Verification.sha256(musl), m.get("musl").verification());
         assertEquals(base.get("lwip").verification(), m.get("lwip").verification(), "a URL alone keeps the pin");
@@ -40,7 +40,7 @@ class SourcesFileTest {
     void patchPathsAreTakenFromTheFilesFolderAndAnEmptyListDropsThem() throws Exception {
         Files.createDirectories(tmp.resolve("fixes"));
         Files.writeString(tmp.resolve("fixes/ours.patch"), "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n");
-        SourceManifest m = SourceManifest.load().withOverrides(SourcesFile.read(write(
+        SourceManifest m = TestSources.bundled().withOverrides(SourcesFile.read(write(
                 "{\"sources\": [{\"id\": \"unikraft\", \"patches\": [\"fixes/ours.patch\"]},"
                 + " {\"id\": \"lib-musl\", \"patches\": []}]}")));
         assertEquals(List.of("unikraft/ours.patch"), m.get("unikraft").patches().stream().map(SourcePatch::name)
@@ -90,7 +90,7 @@ class SourcesFileTest {
     void anUnknownIdFailsNamingTheFile() throws Exception {
         Path file = write("{\"sources\": [{\"id\": \"pyhton3\", \"sha256\": \"" + "a".repeat(64) + "\"}]}");
         List<SourceOverride> read = SourcesFile.read(file);
-        SourceException e = assertThrows(SourceException.class, () -> SourceManifest.load().withOverrides(read));
+        SourceException e = assertThrows(SourceException.class, () -> TestSources.bundled().withOverrides(read));
         assertTrue(e.getMessage().startsWith("Source override in the sources file " + file.toAbsolutePath()
                 + " for unknown id 'pyhton3'; known ids: [unikraft, "), e.getMessage());
     }

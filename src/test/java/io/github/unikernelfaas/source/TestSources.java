@@ -5,6 +5,8 @@ import static io.github.unikernelfaas.source.Fixtures.E;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.unikernelfaas.flavour.Flavour;
+import io.github.unikernelfaas.flavour.Flavours;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,8 +74,15 @@ final class TestSources {
         return parse(manifestJson());
     }
 
+    /** Parses a manifest whose patches are looked up in the default flavour's directory. */
     static SourceManifest parse(String json) throws Exception {
-        return SourceManifest.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+        return SourceManifest.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
+                Flavours.dir(Flavour.DEFAULT));
+    }
+
+    /** The default flavour's bundled manifest. */
+    static SourceManifest bundled() {
+        return SourceManifest.load(Flavours.dir(Flavour.DEFAULT));
     }
 
     /** Every regular file below {@code dir} except lock files (which may stay), as relative paths. */

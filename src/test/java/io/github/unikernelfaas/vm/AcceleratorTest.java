@@ -75,9 +75,9 @@ class AcceleratorTest {
         Path rel = Files.writeString(dir.resolve("osrelease"), "6.1.0\n");
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
         VmConfig one = new VmConfig(new Machine(Qemu.INSTANCE, qemu, Accelerator.KVM, 64, java.util.List.of(), "t"),
-                new Guest(Files.writeString(dir.resolve("k1"), "one"), null, "", RootKind.NINE_P, fs0, null, 1, 2));
+                new Guest(Files.writeString(dir.resolve("k1"), "one"), null, "", RootKind.NINE_P, fs0, null, 1, 2, VirtioMode.LEGACY));
         VmConfig two = new VmConfig(new Machine(Qemu.INSTANCE, qemu, Accelerator.KVM, 64, java.util.List.of(), "t"),
-                new Guest(Files.writeString(dir.resolve("k2"), "two"), null, "", RootKind.NINE_P, fs0, null, 1, 2));
+                new Guest(Files.writeString(dir.resolve("k2"), "two"), null, "", RootKind.NINE_P, fs0, null, 1, 2, VirtioMode.LEGACY));
         KvmVerdicts v = new KvmVerdicts(dir.resolve("cache"), rel);
         assertTrue(v.failure(one).isEmpty());
         v.recordFailure(one, "QEMU stopped the guest in state internal-error");

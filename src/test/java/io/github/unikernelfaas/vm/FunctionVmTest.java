@@ -32,7 +32,7 @@ class FunctionVmTest {
         Path kernel = Files.writeString(dir.resolve("kernel-" + mode), mode);
         Path fs0 = Files.createDirectories(dir.resolve("fs0"));
         return new VmConfig(new Machine(Qemu.INSTANCE, qemu, Accelerator.TCG, 64, List.of(), "t"),
-                new Guest(kernel, null, "", RootKind.NINE_P, fs0, null, Ports.free(), 8123));
+                new Guest(kernel, null, "", RootKind.NINE_P, fs0, null, Ports.free(), 8123, VirtioMode.LEGACY));
     }
 
     @Test
@@ -168,7 +168,7 @@ class FunctionVmTest {
         Path own = Files.write(dir.resolve("own.img"), new byte[] {1, 2, 3, 4, 5});
         Path cpio = Files.write(dir.resolve("fs0.cpio"), new byte[] {9, 9});
         VmConfig initrd = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), "t"),
-                new Guest(c.guest().kernel(), own, "", RootKind.INITRD, null, cpio, c.guest().hostPort(), 8123));
+                new Guest(c.guest().kernel(), own, "", RootKind.INITRD, null, cpio, c.guest().hostPort(), 8123, VirtioMode.LEGACY));
         try (FunctionVm vm = FunctionVm.boot(initrd, dir.resolve("work"), http, Duration.ofSeconds(30), log::add)) {
             List<String> cmd = Files.readAllLines(dir.resolve("work/qemu-command.txt"));
             Path combined = Path.of(cmd.get(cmd.indexOf("-initrd") + 1));
@@ -182,7 +182,7 @@ class FunctionVmTest {
     void aMissingInitrdRootSaysHowToBuildIt() throws Exception {
         VmConfig c = config("serve");
         VmConfig initrd = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), "t"),
-                new Guest(c.guest().kernel(), null, "", RootKind.INITRD, null, dir.resolve("no.cpio"), c.guest().hostPort(), 8123));
+                new Guest(c.guest().kernel(), null, "", RootKind.INITRD, null, dir.resolve("no.cpio"), c.guest().hostPort(), 8123, VirtioMode.LEGACY));
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(initrd, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));
         assertTrue(e.getMessage().contains("-Dunikernel.rootfs=initrd"), e.getMessage());
@@ -192,7 +192,7 @@ class FunctionVmTest {
     void missingKernelIsNamed() throws Exception {
         VmConfig c = config("serve");
         VmConfig bad = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), null),
-                new Guest(dir.resolve("nope"), null, "", RootKind.NINE_P, c.guest().fs0(), null, c.guest().hostPort(), 8123));
+                new Guest(dir.resolve("nope"), null, "", RootKind.NINE_P, c.guest().fs0(), null, c.guest().hostPort(), 8123, VirtioMode.LEGACY));
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(bad, dir.resolve("work"), http,
                 Duration.ofSeconds(5), log::add));
         assertTrue(e.getMessage().contains("unikernel.kernel"), e.getMessage());

@@ -14,7 +14,7 @@ class QemuTest {
 
     private static VmConfig config(Accelerator accel, Path initrd, List<String> extra) {
         return new VmConfig(new Machine(Qemu.INSTANCE, Path.of("/usr/bin/qemu-system-x86_64"), accel, 256, extra, "unikernel-faas:demo"),
-                new Guest(Path.of("/k/kernel"), initrd, "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", RootKind.NINE_P, Path.of("/p/target/fs0"), null, 40001, 8123));
+                new Guest(Path.of("/k/kernel"), initrd, "netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port {guestPort}", RootKind.NINE_P, Path.of("/p/target/fs0"), null, 40001, 8123, VirtioMode.LEGACY));
     }
 
     private static String after(List<String> cmd, String flag, int nth) {
@@ -61,9 +61,26 @@ class QemuTest {
     }
 
     @Test
+    void theVirtioModeSelectsTheDevicesInterface() {
+        VmConfig legacy = config(Accelerator.TCG, null, List.of());
+        Guest g = legacy.guest();
+        VmConfig modern = new VmConfig(legacy.machine(), new Guest(g.kernel(), null, "", RootKind.NINE_P, g.fs0(), null,
+                1, 2, VirtioMode.MODERN));
+        assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0,disable-modern=off,disable-legacy=on",
+                after(Qemu.INSTANCE.command(modern, QMP), "-device", 0));
+        VmConfig both = new VmConfig(legacy.machine(), new Guest(g.kernel(), null, "", RootKind.NINE_P, g.fs0(), null,
+                1, 2, VirtioMode.TRANSITIONAL));
+        assertEquals("virtio-9p-pci,fsdev=fs0,mount_tag=fs0", after(Qemu.INSTANCE.command(both, QMP), "-device", 0),
+                "transitional: QEMU offers both interfaces");
+        assertEquals("virtio-net-pci,netdev=n0,romfile=", after(Qemu.INSTANCE.command(both, QMP), "-device", 1));
+        assertEquals(VirtioMode.LEGACY, legacy.withAccelerator(Accelerator.KVM).guest().virtio(),
+                "kept across attempts");
+    }
+
+    @Test
     void commasInPathsAreEscaped() {
         VmConfig c = new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
-                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("/a,b/fs0"), null, 1, 2));
+                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("/a,b/fs0"), null, 1, 2, VirtioMode.LEGACY));
         assertEquals("local,id=fs0,path=/a,,b/fs0,security_model=none,readonly=on",
                 after(Qemu.INSTANCE.command(c, QMP), "-fsdev", 0));
         assertFalse(Qemu.INSTANCE.command(c, QMP).contains("-append"), "an empty command line is not passed");
@@ -94,9 +111,9 @@ class QemuTest {
     @Test
     void rejectsNonsenseSettings() {
         assertThrows(VmException.class, () -> new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 8, List.of(), null),
-                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 1, 2)));
+                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 1, 2, VirtioMode.LEGACY)));
         assertThrows(VmException.class, () -> new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
-                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 1, 70000)));
+                new Guest(Path.of("k"), null, "", RootKind.NINE_P, Path.of("f"), null, 1, 70000, VirtioMode.LEGACY)));
     }
 
     @Test
@@ -108,7 +125,7 @@ class QemuTest {
     @Test
     void theInitrdRootReplacesThe9pShare() {
         VmConfig c = new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
-                new Guest(Path.of("k"), null, "vfs.rootfs=initrd", RootKind.INITRD, null, Path.of("/p/target/unikernel/fs0.cpio"), 1, 2));
+                new Guest(Path.of("k"), null, "vfs.rootfs=initrd", RootKind.INITRD, null, Path.of("/p/target/unikernel/fs0.cpio"), 1, 2, VirtioMode.LEGACY));
         List<String> cmd = Qemu.INSTANCE.command(c, QMP);
         assertEquals("/p/target/unikernel/fs0.cpio", after(cmd, "-initrd", 0));
         assertFalse(cmd.contains("-fsdev"), "no 9p share: " + cmd);
@@ -118,7 +135,7 @@ class QemuTest {
     @Test
     void aKernelsOwnInitrdIsFollowedByFs0s() {
         VmConfig c = new VmConfig(new Machine(Qemu.INSTANCE, Path.of("q"), Accelerator.TCG, 64, List.of(), null),
-                new Guest(Path.of("k"), Path.of("/t/initrd.img"), "", RootKind.INITRD, null, Path.of("/p/target/unikernel/fs0.cpio"), 1, 2));
+                new Guest(Path.of("k"), Path.of("/t/initrd.img"), "", RootKind.INITRD, null, Path.of("/p/target/unikernel/fs0.cpio"), 1, 2, VirtioMode.LEGACY));
         assertEquals("/p/target/unikernel/" + Qemu.COMBINED_INITRD, after(Qemu.INSTANCE.command(c, QMP), "-initrd", 0));
     }
 }
