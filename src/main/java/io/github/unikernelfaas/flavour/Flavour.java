@@ -22,10 +22,11 @@ import java.util.stream.Collectors;
  * @param roots            the roots the kernel can mount
  * @param stdlibSources    the source ids fs0's standard library is made from
  * @param pythonMakeLib    the make lib name of CPython (its tree and its origin archive)
+ * @param appFiles         the files of the Unikraft app directory (app/), Makefile.uk and Config.uk among them
  */
 public record Flavour(String name, String unikraftVersion, String pythonVersion, String pythonLib,
         String pipPythonVersion, List<Integer> grammarVersion, Map<RootKind, String> kernelArgs, VirtioMode virtio,
-        List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib) {
+        List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles) {
 
     /** The flavour the plugin builds unless told otherwise. */
     public static final String DEFAULT = "unikraft-0.13.1-python3.7";
@@ -35,6 +36,7 @@ public record Flavour(String name, String unikraftVersion, String pythonVersion,
         kernelArgs = Map.copyOf(kernelArgs);
         roots = List.copyOf(roots);
         stdlibSources = List.copyOf(stdlibSources);
+        appFiles = List.copyOf(appFiles);
     }
 
     /** The default command line for this root, or a clear failure when the flavour cannot mount it. */

@@ -34,7 +34,6 @@ public final class Flavours {
     public static final String SOURCES = "sources.json";
     static final String KERNEL_CONFIG = "kernel.config";
     /** The Unikraft app directory's files, in the order they feed the kernel cache key. */
-    static final List<String> APP_FILES = List.of("Makefile.uk", "Config.uk");
     private static final String NAME = "[a-z0-9][a-z0-9._-]*";
 
     private Flavours() {
@@ -85,10 +84,10 @@ public final class Flavours {
         return text(f, KERNEL_CONFIG);
     }
 
-    /** The flavour's Unikraft app files by name ({@link #APP_FILES} order). */
+    /** The flavour's Unikraft app files by name, in the descriptor's order. */
     public static Map<String, String> appFiles(Flavour f) {
         Map<String, String> files = new LinkedHashMap<>();
-        for (String name : APP_FILES) {
+        for (String name : f.appFiles()) {
             files.put(name, text(f, "app/" + name));
         }
         return files;
@@ -110,7 +109,7 @@ public final class Flavours {
     /** The descriptor as written; {@link #validate} turns it into a {@link Flavour}. */
     record Descriptor(String name, String unikraftVersion, String pythonVersion, String pythonLib,
             String pipPythonVersion, List<Integer> grammarVersion, Map<String, String> kernelArgs, String virtio,
-            List<String> roots, List<String> stdlibSources, String pythonMakeLib) {
+            List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles) {
     }
 
     /** Parses and validates a descriptor that must describe the flavour {@code expectedName}. */
@@ -135,7 +134,7 @@ public final class Flavours {
     private static Flavour validate(Descriptor d, String expected) {
         List<String> missing = new ArrayList<>();
         Object[] values = {d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-            d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib()};
+            d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib(), d.appFiles()};
         List<String> names = fields();
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null || values[i] instanceof String s && s.isBlank()) {
@@ -158,6 +157,14 @@ public final class Flavours {
         }
         if (d.roots().isEmpty() || d.stdlibSources().isEmpty()) {
             throw bad(expected, d.roots().isEmpty() ? "roots is empty" : "stdlibSources is empty");
+        }
+        for (String f : d.appFiles()) {
+            if (f == null || !f.matches("[A-Za-z0-9._-]+") || f.startsWith(".")) {
+                throw bad(expected, "appFiles lists file names in app/, such as Makefile.uk, not '" + f + "'");
+            }
+        }
+        if (!d.appFiles().contains("Makefile.uk") || !d.appFiles().contains("Config.uk")) {
+            throw bad(expected, "appFiles must hold Makefile.uk and Config.uk, the files of every Unikraft app");
         }
         List<RootKind> roots = new ArrayList<>();
         for (String r : d.roots()) {
@@ -184,7 +191,7 @@ public final class Flavours {
             throw bad(expected, "virtio must be legacy, modern or transitional, not '" + d.virtio() + "'");
         }
         return new Flavour(d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib());
+                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles());
     }
 
     private static RootKind root(String flavour, String field, String value) {

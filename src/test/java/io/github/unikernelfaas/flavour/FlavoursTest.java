@@ -31,6 +31,8 @@ class FlavoursTest {
         assertEquals(List.of(RootKind.NINE_P, RootKind.INITRD), f.roots());
         assertEquals(List.of("lib-python3", "python3"), f.stdlibSources());
         assertEquals("libpython3", f.pythonMakeLib());
+        assertEquals(List.of("Makefile.uk", "Config.uk", "tmp.c"), f.appFiles());
+        assertTrue(Flavours.appFiles(f).get("tmp.c").contains("\"ramfs\""), "the app mounts a RAM file system on /tmp");
     }
 
     @Test
@@ -94,6 +96,8 @@ class FlavoursTest {
         FlavourException e = assertThrows(FlavourException.class, () -> Flavours.parse(stream(base), "other-name"));
         assertTrue(e.getMessage().endsWith("its name is 'x' but its directory is other-name: make them equal"),
                 e.getMessage());
+        assertTrue(parseFails(base.replace("\"Config.uk\"]", "\"../x.c\"]")).contains("appFiles lists file names"));
+        assertTrue(parseFails(base.replace(", \"Config.uk\"]", "]")).contains("must hold Makefile.uk and Config.uk"));
         assertEquals("a", Flavours.parse(stream(base), "x").kernelArgs(RootKind.INITRD), "the base is valid");
     }
 
@@ -108,7 +112,8 @@ class FlavoursTest {
     private static String descriptor(String roots, String kernelArgs) {
         return "{\"name\": \"x\", \"unikraftVersion\": \"1\", \"pythonVersion\": \"3.10\", \"pythonLib\":"
                 + " \"lib/python3.10\", \"pipPythonVersion\": \"3.10\", \"grammarVersion\": [3, 10], " + kernelArgs
-                + ", \"virtio\": \"modern\", " + roots + ", \"stdlibSources\": [\"a\"], \"pythonMakeLib\": \"libpy\"}";
+                + ", \"virtio\": \"modern\", " + roots + ", \"stdlibSources\": [\"a\"], \"pythonMakeLib\": \"libpy\","
+                + " \"appFiles\": [\"Makefile.uk\", \"Config.uk\"]}";
     }
 
     private static String parseFails(String json) {
