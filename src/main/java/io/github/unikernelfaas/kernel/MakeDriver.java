@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
  */
 public final class MakeDriver {
     static final int TAIL_LINES = 40;
+    static final int MAX_ERROR_LINES = 10;
     /** Fixed so that nothing in the kernel depends on when it was built. */
     static final String SOURCE_DATE_EPOCH = "1685664000";
     private static final long PROGRESS_EVERY_NANOS = 15_000_000_000L;
@@ -82,6 +83,7 @@ public final class MakeDriver {
         long nextProgress = t0 + PROGRESS_EVERY_NANOS;
         int compiled = 0;
         java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
+        List<String> errors = new ArrayList<>();
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -103,6 +105,11 @@ public final class MakeDriver {
                         tail.removeFirst();
                     }
                     tail.addLast(line);
+                    // With -j, the compiler's error scrolls out of the tail while other jobs finish.
+                    if (errors.size() < MAX_ERROR_LINES && (line.contains("error:") || line.startsWith("make")
+                            && line.contains("***"))) {
+                        errors.add(line);
+                    }
                     if (line.startsWith("  CC ") || line.startsWith("  CXX ") || line.startsWith("  AS ")) {
                         compiled++;
                     }
@@ -116,8 +123,9 @@ public final class MakeDriver {
             }
             int exit = p.waitFor();
             if (exit != 0) {
-                throw new KernelBuildException(what + " failed (make exit " + exit + "). Last " + tail.size()
-                        + " lines of " + log + ":\n  | " + String.join("\n  | ", tail));
+                throw new KernelBuildException(what + " failed (make exit " + exit + ")."
+                        + (errors.isEmpty() ? "" : " The errors:\n  | " + String.join("\n  | ", errors) + "\n")
+                        + " Last " + tail.size() + " lines of " + log + ":\n  | " + String.join("\n  | ", tail));
             }
             progress.accept(String.format("%s: done in %d s (%d files compiled)", what,
                     (System.nanoTime() - t0) / 1_000_000_000L, compiled));

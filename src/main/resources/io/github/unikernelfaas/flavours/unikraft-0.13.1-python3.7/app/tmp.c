@@ -5,6 +5,7 @@
  * priority 5) are mounted. With the initrd root, / is already RAM; /tmp gets its own all the same.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <sys/mount.h>
 #include <uk/init.h>
 #include <uk/print.h>
