@@ -96,15 +96,13 @@ public final class VirtualMachine implements AutoCloseable {
         }
         Path combined = config.machine().vmm().initrd(config);
         Path tmp = combined.resolveSibling(combined.getFileName() + ".tmp");
-        try (var out = Files.newOutputStream(tmp)) {
-            long n = Files.copy(config.guest().initrd(), out);
-            // Each archive of a concatenated initramfs starts on a 4-byte boundary.
-            out.write(new byte[(int) ((4 - n % 4) % 4)]);
-            Files.copy(config.guest().fs0Initrd(), out);
-        } catch (IOException e) {
-            throw new VmException("Could not write " + combined + ": " + e.getMessage(), e);
-        }
         try {
+            try (var out = Files.newOutputStream(tmp)) {
+                long n = Files.copy(config.guest().initrd(), out);
+                // Each archive of a concatenated initramfs starts on a 4-byte boundary.
+                out.write(new byte[(int) ((4 - n % 4) % 4)]);
+                Files.copy(config.guest().fs0Initrd(), out);
+            }
             Files.move(tmp, combined, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
