@@ -209,8 +209,11 @@ class Connection(object):
             except BlockingIOError:
                 return True
             del self.out[:sent]
-            self.write_until = time.monotonic() + WRITE_TIMEOUT
+            now = time.monotonic()
+            self.write_until = now + WRITE_TIMEOUT  # no progress for this long: dropped
             if not self.out and self.after_output is None:
+                if self.state == IDLE:  # idle from now, not from when the response was made
+                    self.idle_until = self.deadline = now + IDLE_TIMEOUT
                 self.advance()  # the requests that arrived meanwhile
             return self.settle()
         except OSError:
