@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import os
+import select
 import shutil
 import socket
 import statistics
@@ -320,6 +321,41 @@ class InProcessTest(unittest.TestCase):
         self.assertRegex(log.getvalue(), r"^ukfaas: POST /a -> 200 in [0-9.]+ ms\n$")
 
 
+    def test_requests_arriving_a_byte_at_a_time_are_parsed_as_they_come(self):
+        requests = (b"\r\n"  # an empty line before a request is ignored
+                    b"POST /a?x=1 HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
+                    b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"5\r\n{\"a\":\r\n3;ext=1\r\n 2}\r\n0\r\nX-Trailer: t\r\n\r\n"
+                    b"GET /health HTTP/1.1\n\n"
+                    b"GET /x HTTP/1.0\r\n\r\n")
+        with socket.socket() as listener:
+            listener.bind((HOST, 0))
+            listener.listen(1)
+            client = socket.create_connection(listener.getsockname(), timeout=10)
+            self.addCleanup(client.close)
+            accepted, address = listener.accept()
+        self.addCleanup(accepted.close)
+        app = self.wrapper.App(lambda event, context: {"echo": event}, True, 1000)
+        conn = self.wrapper.Connection(accepted, app)
+        alive = []
+        with contextlib.redirect_stdout(io.StringIO()):
+            for i in range(len(requests)):
+                client.sendall(requests[i:i + 1])
+                select.select([accepted], [], [], 5.0)
+                alive.append(conn.serve())
+        self.assertEqual([True] * (len(requests) - 1) + [False], alive, "done after the HTTP/1.0 request")
+        accepted.close()
+        received = read_to_eof(client)
+        continue_, sep, rest = received.partition(b"\r\n\r\n")
+        self.assertEqual(b"HTTP/1.1 100 Continue", continue_)
+        answers = []
+        while rest:
+            status, headers, body, rest = split_response(rest)
+            answers.append((status, headers["connection"], json.loads(body)))
+        self.assertEqual([(200, "keep-alive", {"echo": {"a": 1}}), (200, "keep-alive", {"echo": {"a": 2}}),
+                          (200, "keep-alive", {"status": "ok"}), (200, "close", {"echo": None})], answers)
+
+
 class ServerTest(unittest.TestCase):
     """One wrapper process with a two-argument handler, shared by the tests of this class."""
 
@@ -426,6 +462,20 @@ class ServerTest(unittest.TestCase):
         answer = read_to_eof(self.raw(b"GET /x HTTP/1.1\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n"))
         self.assertEqual(400, split_response(answer)[0])
 
+    def test_a_head_over_64_kib_in_short_lines_gives_400(self):
+        headers = b"".join(b"X-H%d: %s\r\n" % (i, b"a" * 1000) for i in range(70))
+        answer = read_to_eof(self.raw(b"GET /x HTTP/1.1\r\n" + headers + b"\r\n"))
+        status, headers, body, rest = split_response(answer)
+        self.assertEqual((400, "close"), (status, headers["connection"]))
+        self.assertIn("request head over 65536 bytes", json.loads(body)["error"])
+
+    def test_a_body_cut_short_by_the_end_of_the_stream_gives_400(self):
+        s = self.raw(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+        s.shutdown(socket.SHUT_WR)
+        status, headers, body, rest = split_response(read_to_eof(s))
+        self.assertEqual(400, status)
+        self.assertIn("ended after 3 of 10 bytes", json.loads(body)["error"])
+
     def test_chunked_body_then_keep_alive(self):
         s = self.raw(b"POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                      b'5\r\n{"a":\r\n3;ext=1\r\n 1}\r\n0\r\nX-Trailer: t\r\n\r\n'
@@ -531,6 +581,199 @@ class ServerTest(unittest.TestCase):
         start = time.monotonic()
         self.assertEqual(b"", read_to_eof(silent, 10.0), "the silent connection is closed")
         self.assertGreater(time.monotonic() - start, 3.0, "not before it was idle for 5 s")
+
+
+def timed_requests(port, keep_alive):
+    """A GET /health on a new connection and a POST on the keep-alive one; returns their seconds."""
+    start = time.perf_counter()
+    c = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        c.request("GET", "/health")
+        r = c.getresponse()
+        assert (r.status, r.read()) == (200, b'{"status":"ok"}')
+    finally:
+        c.close()
+    health = time.perf_counter() - start
+    start = time.perf_counter()
+    keep_alive.request("POST", "/", body=b'{"n": 1}')
+    r = keep_alive.getresponse()
+    assert r.status == 200 and json.loads(r.read())["event"] == {"n": 1}
+    return health, time.perf_counter() - start
+
+
+def report(label, times):
+    sys.stderr.write("\n  %s: %d requests, median %.1f ms, max %.1f ms " % (
+        label, len(times), statistics.median(times) * 1000, max(times) * 1000))
+
+
+def read_answer(sock, seconds=10.0):
+    """Reads until the server closes; returns (data, seconds it took)."""
+    start = time.monotonic()
+    return read_to_eof(sock, seconds), time.monotonic() - start
+
+
+class SlowClientTest(unittest.TestCase):
+    """Slow clients (slowloris) cost the others nothing: requests are parsed as their bytes
+    arrive, and a request that does not arrive in time gets 408. Bounds are generous (a loaded
+    2-core machine); the measured figures are printed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.guest = Guest(TWO_ARG_FUNCTION, args=("--body-timeout", "1"))
+        try:
+            cls.guest.wait_ready()
+        except BaseException:
+            cls.guest.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guest.stop()
+
+    def connect(self):
+        s = socket.create_connection((HOST, self.guest.port), timeout=10)
+        self.addCleanup(s.close)
+        return s
+
+    def keep_alive(self):
+        c = http.client.HTTPConnection(HOST, self.guest.port, timeout=10)
+        self.addCleanup(c.close)
+        return c
+
+    def test_a_client_dripping_its_headers_does_not_delay_others(self):
+        keep_alive = self.keep_alive()
+        drip = self.connect()
+        drip.sendall(b"POST /drip HTTP/1.1\r\n")
+        times = []
+        for i in range(6):  # a header every 0.5 s for 3 s, well within the 10 s header deadline
+            time.sleep(0.5)
+            drip.sendall(b"X-Drip-%d: %d\r\n" % (i, i))
+            times.extend(timed_requests(self.guest.port, keep_alive))
+        report("while a client drips its headers", times)
+        self.assertLess(max(times), 1.0, times)
+        drip.sendall(b"Content-Length: 7\r\nConnection: close\r\n\r\n{\"d\":1}")
+        status, headers, body, rest = split_response(read_to_eof(drip))
+        self.assertEqual(200, status, body)
+        answer = json.loads(body)
+        self.assertEqual({"d": 1}, answer["event"])
+        self.assertEqual("5", answer["context"]["headers"]["x-drip-5"], "the dripped headers were all kept")
+
+    def test_a_client_that_sends_less_body_than_announced_does_not_block_others_and_gets_408(self):
+        keep_alive = self.keep_alive()
+        short = self.connect()
+        start = time.monotonic()
+        short.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc")
+        times = []
+        for _ in range(3):
+            times.extend(timed_requests(self.guest.port, keep_alive))
+        report("while a body is 97 bytes short", times)
+        self.assertLess(max(times), 1.0, times)
+        data = read_to_eof(short, 10.0)
+        elapsed = time.monotonic() - start
+        status, headers, body, rest = split_response(data)
+        self.assertEqual((408, "close"), (status, headers["connection"]), data)
+        self.assertIn("body did not arrive within 1 s", json.loads(body)["error"])
+        self.assertGreater(elapsed, 0.8, "not before the 1 s body deadline")
+        self.assertLess(elapsed, 5.0, "soon after the 1 s body deadline")
+        self.assertLess(max(timed_requests(self.guest.port, keep_alive)), 1.0, "still serving")
+
+    def test_many_slow_clients_at_once(self):
+        keep_alive = self.keep_alive()
+        requests = []
+        for i in range(40):
+            body = json.dumps({"i": i}).encode("ascii")
+            if i % 2:
+                requests.append(b"POST /slow HTTP/1.1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                                % (len(body), body))
+            else:
+                requests.append(b"POST /slow HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        clients = [self.connect() for _ in requests]
+        idle = [self.connect() for _ in range(20)]  # and some that send nothing
+        times = []
+        pieces = 4
+        for n in range(pieces):  # each client sends a quarter of its request per round
+            for s, request in zip(clients, requests):
+                step = -(-len(request) // pieces)
+                s.sendall(request[n * step:(n + 1) * step])
+            if n < pieces - 1:
+                times.extend(timed_requests(self.guest.port, keep_alive))
+                time.sleep(0.2)
+        report("while %d clients send their requests in pieces and %d send nothing"
+               % (len(clients), len(idle)), times)
+        self.assertLess(max(times), 1.0, times)
+        for i, s in enumerate(clients):
+            status, headers, body, rest = split_response(read_to_eof(s))
+            self.assertEqual((200, {"i": i}), (status, json.loads(body)["event"]), i)
+        self.assertTrue(idle)
+
+    def test_a_client_that_does_not_read_its_responses_does_not_block_others(self):
+        keep_alive = self.keep_alive()
+        greedy = self.connect()
+        body = b"x" * 500000
+        request = b"POST /big HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        greedy.setblocking(False)
+        sent, pending = 0, memoryview(request * 40)
+        deadline = time.monotonic() + 3.0
+        while pending and time.monotonic() < deadline:  # pipelined requests, as many as the sockets take
+            try:
+                n = greedy.send(pending)
+                sent, pending = sent + n, pending[n:]
+            except BlockingIOError:
+                time.sleep(0.05)
+        self.assertGreater(sent, 4 * len(request), "responses (~500 kB each) are waiting for the client")
+        times = []
+        for _ in range(3):
+            times.extend(timed_requests(self.guest.port, keep_alive))
+        report("while a client does not read its responses", times)
+        self.assertLess(max(times), 1.0, times)
+
+
+class HeaderDeadlineTest(unittest.TestCase):
+    def setUp(self):
+        self.guest = start_guest(self, TWO_ARG_FUNCTION, args=("--header-timeout", "1"))
+
+    def test_a_client_still_dripping_its_headers_at_the_deadline_gets_408(self):
+        s = socket.create_connection((HOST, self.guest.port), timeout=10)
+        self.addCleanup(s.close)
+        start = time.monotonic()
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        s.settimeout(0.25)
+        data, sending = b"", True
+        for i in range(40):  # a header every 0.25 s until the server closes (10 s at most)
+            if sending:
+                try:
+                    s.sendall(b"X-Drip-%d: %d\r\n" % (i, i))
+                except OSError:
+                    sending = False
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break  # reset after the response, when the linger ended
+            if not chunk:
+                break
+            data += chunk
+        elapsed = time.monotonic() - start
+        status, headers, body, rest = split_response(data)
+        self.assertEqual((408, "close"), (status, headers["connection"]), data)
+        self.assertIn("headers did not arrive within 1 s", json.loads(body)["error"])
+        self.assertGreater(elapsed, 0.8)
+        self.assertLess(elapsed, 6.0)
+        c = http.client.HTTPConnection(HOST, self.guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("GET", "/health")
+        self.assertEqual(200, c.getresponse().status, "still serving")
+        self.assertIn("ukfaas: - - -> 408 in ", self.guest.wait_for_output("-> 408 in "))
+
+    def test_an_idle_keep_alive_connection_is_not_given_a_408(self):
+        s = socket.create_connection((HOST, self.guest.port), timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(b"GET /none HTTP/1.1\r\n\r\n\r\n")  # a stray empty line after the request
+        data = read_to_eof(s, 10.0)
+        self.assertEqual(200, split_response(data)[0])
+        self.assertEqual(b"", split_response(data)[3], "closed after 5 s idle, without an answer")
 
 
 class MaxBodyTest(unittest.TestCase):

@@ -2,7 +2,8 @@
 
 Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
 <root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
-Start with `python -m app.wrapper [--port 8123] [--host 0.0.0.0] [--max-body 6291456]`
+Start with `python -m app.wrapper [--port 8123] [--host 0.0.0.0] [--max-body 6291456]
+[--header-timeout 10] [--body-timeout 30]`
 (`python .../app/wrapper.py` works too, but not on Unikraft 0.13, which takes a 9p file for a terminal).
 Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
 """
@@ -20,17 +21,21 @@ import time
 import traceback
 from urllib.parse import parse_qsl, urlsplit
 
-IDLE_TIMEOUT = 5.0   # an idle keep-alive connection is closed after this
-READ_TIMEOUT = 30.0  # per socket read or write while a request is in flight
-LINGER_SECONDS = 2.0
-MAX_LINE = 65536
+IDLE_TIMEOUT = 5.0     # an idle keep-alive connection is closed after this
+HEADER_TIMEOUT = 10.0  # a request's line and headers must arrive within this of its first byte (--header-timeout)
+BODY_TIMEOUT = 30.0    # and its body within this of the end of its headers (--body-timeout); else 408
+WRITE_TIMEOUT = 30.0   # a client that takes none of its response for this long is dropped
+LINGER_SECONDS = 2.0   # after an error response, what the client still sends is read (and dropped) this long
+MAX_HEAD = 65536       # request line and headers, or a chunk-size line, or the trailers; 400 over it
 MAX_HEADERS = 100
+RECV_SIZE = 262144
 HEALTH_PATHS = ("/health", "/_/health")
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 
 REQUEST_LINE = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\x00-\x20\x7f]+) HTTP/1\.([0-9])")
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEAD_END = re.compile(rb"\n\r?\n")
 CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
 
@@ -92,67 +97,145 @@ def log(method, path, status, start):
 
 
 class App(object):
-    def __init__(self, handler, wants_context, max_body):
+    def __init__(self, handler, wants_context, max_body,
+                 header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT):
         self.handler = handler
         self.wants_context = wants_context
         self.max_body = max_body
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+
+
+def parse_field(line):
+    """A header or trailer line (bytes, with or without its line end) as (lower-case name, value)."""
+    name, colon, value = line.decode("latin-1").partition(":")
+    if not colon or not TOKEN.fullmatch(name):  # also obsolete line folding
+        raise HttpError(400, "malformed header line")
+    return name.lower(), value.strip(" \t\r\n")
+
+
+# What a connection is waiting for.
+IDLE, HEAD, BODY, CHUNKED, LINGER = "idle", "head", "body", "chunked", "linger"
+# What it does once its output is written (None: read the next request).
+CLOSE = "close"
 
 
 class Connection(object):
-    """One client connection. It reads through its own buffer, so the loop can see a pipelined
-    request waiting there."""
+    """One client connection on a non-blocking socket, driven by the loop in serve(). Nothing in
+    here waits on the client: serve() takes what has arrived into the buffer and parses as far as
+    that goes (request line and headers up to the empty line, then a Content-Length or chunked
+    body), keeping its place between calls, and answers each request once it is complete. Each
+    phase has a deadline (due(), expire()) that the loop enforces, so a slow client costs the
+    others nothing but the moments its bytes are parsed. A response is one send(); what the
+    socket does not take at once waits in `out` for flush(), and no more requests are read
+    meanwhile."""
 
     def __init__(self, sock, app):
         self.sock, self.app = sock, app
         self.buf = bytearray()
-        self.last_active = time.monotonic()
+        self.out = bytearray()
+        self.eof = False
+        self.after_output = None  # None, CLOSE, or LINGER for an error response
         try:
             # Each response is one write, so Nagle's algorithm could only delay it.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
-        sock.settimeout(READ_TIMEOUT)
+        sock.setblocking(False)
+        self.idle()
 
-    def recv_more(self):
-        data = self.sock.recv(65536)
-        self.buf += data
-        return bool(data)
+    def idle(self):
+        self.state = IDLE
+        self.method, self.start = "-", None
+        self.idle_until = self.deadline = time.monotonic() + IDLE_TIMEOUT
 
-    def readline(self, limit=MAX_LINE + 1):
-        """Up to and with the next newline, at most limit bytes; shorter at end of stream."""
-        searched = 0
-        while True:
-            end = self.buf.find(b"\n", searched, limit)
-            if end >= 0:
-                end += 1
-                break
-            searched = len(self.buf)
-            if searched >= limit or not self.recv_more():
-                end = min(searched, limit)
-                break
-        line = bytes(self.buf[:end])
-        del self.buf[:end]
-        return line
+    # The loop's interface: which events, until when, and what happens then.
 
-    def read(self, size):
-        while len(self.buf) < size and self.recv_more():
-            pass
-        data = bytes(self.buf[:size])
-        del self.buf[:size]
-        return data
+    def events(self):
+        return selectors.EVENT_WRITE if self.out else selectors.EVENT_READ
+
+    def due(self):
+        return self.write_until if self.out else self.deadline
+
+    def expire(self):
+        """The deadline has passed; returns False when the connection is done."""
+        if self.out or self.state in (IDLE, LINGER):
+            return False  # a client that does not read its response, an idle one, or the linger's end
+        if self.state == HEAD:
+            message = "the request's headers did not arrive within %g s" % self.app.header_timeout
+        else:
+            message = "the request's body did not arrive within %g s" % self.app.body_timeout
+        try:
+            self.fail(HttpError(408, message))
+            return self.settle()
+        except OSError:
+            return False
+
+    def handle(self, events):
+        """Serves what the ready events allow; returns False when the connection is done."""
+        if events & selectors.EVENT_WRITE and self.out:
+            return self.flush()
+        if events & selectors.EVENT_READ:
+            return self.serve()
+        return True
 
     def serve(self):
-        """Serves the requests that have arrived; returns False when the connection is done."""
+        """Reads what has arrived and answers the requests that are complete; returns False when
+        the connection is done."""
         try:
-            while self.handle_one():
-                self.last_active = time.monotonic()
-                if not self.buf:
-                    return True
+            try:
+                data = self.sock.recv(RECV_SIZE)
+            except BlockingIOError:
+                return True  # a wakeup with nothing to read
+            if self.state == LINGER:
+                return bool(data)  # discarded
+            if data:
+                self.buf += data
+            else:
+                self.eof = True
+            self.advance()
+            return self.settle()
         except OSError:
-            pass  # read timeout, reset, or gone: nobody is left to answer
+            return False  # reset, or gone: nobody is left to answer
         except Exception:
             traceback.print_exc()  # a bug of ours: drop this connection, keep serving the others
-        return False
+            return False
+
+    def flush(self):
+        """Writes what is waiting; returns False when the connection is done."""
+        try:
+            try:
+                sent = self.sock.send(self.out)
+            except BlockingIOError:
+                return True
+            del self.out[:sent]
+            now = time.monotonic()
+            self.write_until = now + WRITE_TIMEOUT  # no progress for this long: dropped
+            if not self.out and self.after_output is None:
+                if self.state == IDLE:  # idle from now, not from when the response was made
+                    self.idle_until = self.deadline = now + IDLE_TIMEOUT
+                self.advance()  # the requests that arrived meanwhile
+            return self.settle()
+        except OSError:
+            return False
+        except Exception:
+            traceback.print_exc()
+            return False
+
+    def settle(self):
+        """Once the output is written: closes or starts to linger when a response said so;
+        returns False when the connection is done."""
+        if self.out or self.after_output is None:
+            return True
+        if self.after_output == CLOSE:
+            return False
+        # An error response: read what the client still sends before we close, so that the close
+        # does not reset the connection (and discard the response) before the client has read it.
+        self.after_output = None
+        self.state = LINGER
+        self.deadline = time.monotonic() + LINGER_SECONDS
+        self.sock.shutdown(socket.SHUT_WR)
+        return True
 
     def close(self):
         try:
@@ -161,138 +244,204 @@ class Connection(object):
             pass
         self.sock.close()
 
-    def handle_one(self):
-        """Serves one request; returns whether to keep the connection open."""
-        line = self.readline()
-        if not line:
-            return False
-        if not line.strip():
-            return True  # RFC 9112 2.2: ignore empty lines before a request line
-        start = time.perf_counter()
-        self.method, path = "-", "-"
-        try:
-            keep_alive, body = self.read_request(line)
-            path, _, query = self.target.partition("?")
-            if "://" in path and not path.startswith("/"):  # absolute-form target
-                path = urlsplit(path).path or "/"
-        except HttpError as e:
-            self.send(e.status, error_json(str(e)), JSON_TYPE, False)
-            log(self.method, path, e.status, start)
-            self.linger()
-            return False
-        if self.method == "GET" and path in HEALTH_PATHS:
-            self.send(200, b'{"status":"ok"}', JSON_TYPE, keep_alive)
-            return keep_alive
-        context = {
-            "method": self.method,
-            "path": path,
-            "query": dict(parse_qsl(query, keep_blank_values=True)),
-            "headers": self.headers,
-        }
-        status, payload, content_type = invoke(self.app.handler, self.app.wants_context, body, context)
-        self.send(status, payload, content_type, keep_alive)
-        log(self.method, path, status, start)
-        return keep_alive
+    # Parsing, as far as the buffer goes.
 
-    def read_request(self, line):
-        """Parses the rest of a request; returns (keep_alive, body) or raises HttpError."""
-        match = REQUEST_LINE.fullmatch(line.rstrip(b"\r\n"))
-        if len(line) > MAX_LINE or not match:
+    def advance(self):
+        try:
+            while not self.out and self.after_output is None and self.state != LINGER and self.step():
+                pass
+        except HttpError as e:
+            self.fail(e)
+
+    def step(self):
+        """Takes the next step of the request in the buffer; returns False when it needs more bytes."""
+        buf = self.buf
+        if self.state in (IDLE, HEAD):
+            # RFC 9112 2.2: empty lines before a request line are ignored (and are no activity).
+            skipped = False
+            while buf[:1] in (b"\r", b"\n", b" ", b"\t"):
+                end = buf.find(b"\n")
+                if end < 0 or buf[:end].strip():
+                    break
+                del buf[:end + 1]
+                skipped = True
+            if not buf:
+                if self.eof:
+                    self.after_output = CLOSE
+                elif self.state == HEAD:
+                    self.state, self.deadline = IDLE, self.idle_until
+                return False
+            if self.state == IDLE:
+                self.state, self.scanned = HEAD, 0
+                self.start = time.perf_counter()
+                self.deadline = time.monotonic() + self.app.header_timeout
+            elif skipped:
+                self.scanned = 0
+            end = HEAD_END.search(buf, max(0, self.scanned - 2))
+            if end is None or end.end() > MAX_HEAD:
+                if len(buf) > MAX_HEAD:
+                    raise HttpError(400, "request head over %d bytes" % MAX_HEAD)
+                if self.eof:
+                    raise HttpError(400, "the request ended within its headers")
+                self.scanned = len(buf)
+                return False
+            head = bytes(buf[:end.start()])
+            del buf[:end.end()]
+            return self.parse_head(head.split(b"\n"))
+        if self.state == BODY:
+            if len(buf) < self.length:
+                if self.eof:
+                    raise HttpError(400, "request body ended after %d of %d bytes" % (len(buf), self.length))
+                return False
+            body = bytes(buf[:self.length])
+            del buf[:self.length]
+            return self.dispatch(body)
+        body = self.read_chunks()
+        if body is None:
+            if self.eof:
+                raise HttpError(400, "broken chunked encoding")
+            return False
+        return self.dispatch(body)
+
+    def parse_head(self, lines):
+        match = REQUEST_LINE.fullmatch(lines[0].rstrip(b"\r"))
+        if not match:
             raise HttpError(400, "malformed request line")
         self.method = match.group(1).decode("ascii")
         self.target = match.group(2).decode("utf-8", "replace")
         self.http10 = match.group(3) == b"0"
-        self.headers = self.read_headers()
-        tokens = [t.strip() for t in self.headers.get("connection", "").lower().split(",")]
-        keep_alive = "keep-alive" in tokens if self.http10 else "close" not in tokens
-        return keep_alive, self.read_body()
-
-    def read_headers(self):
+        if len(lines) > MAX_HEADERS + 1:
+            raise HttpError(400, "more than %d header lines" % MAX_HEADERS)
         headers = {}
-        for _ in range(MAX_HEADERS + 1):
-            line = self.readline()
-            if len(line) > MAX_LINE:
-                raise HttpError(400, "header line too long")
-            if line in (b"\r\n", b"\n"):
-                return headers
-            name, colon, value = line.decode("latin-1").partition(":")
-            if not colon or not TOKEN.fullmatch(name):  # also end of stream and obsolete line folding
-                raise HttpError(400, "malformed header line")
-            name, value = name.lower(), value.strip(" \t\r\n")
+        for line in lines[1:]:
+            name, value = parse_field(line)
             headers[name] = headers[name] + ", " + value if name in headers else value
-        raise HttpError(400, "more than %d header lines" % MAX_HEADERS)
-
-    def read_body(self):
+        self.headers = headers
+        tokens = [t.strip() for t in headers.get("connection", "").lower().split(",")]
+        self.keep_alive = "keep-alive" in tokens if self.http10 else "close" not in tokens
         max_body = self.app.max_body
-        length = self.headers.get("content-length")
-        coding = self.headers.get("transfer-encoding")
+        length = headers.get("content-length")
+        coding = headers.get("transfer-encoding")
         if coding is not None:
             if length is not None:
                 raise HttpError(400, "both Content-Length and Transfer-Encoding")  # request smuggling
             if coding.lower() != "chunked":
                 raise HttpError(501, "unsupported Transfer-Encoding: " + coding)
-            self.send_continue()
-            return self.read_chunked(max_body)
-        if length is None:
-            return b""
-        if not CONTENT_LENGTH.fullmatch(length):
-            raise HttpError(400, "bad Content-Length: " + length)
-        length = int(length)
-        if length > max_body:
-            raise HttpError(413, "request body of %d bytes is over the limit of %d bytes" % (length, max_body))
-        if not length:
-            return b""
-        self.send_continue()
-        body = self.read(length)
-        if len(body) < length:
-            raise HttpError(400, "request body ended after %d of %d bytes" % (len(body), length))
-        return body
+            self.state, self.chunks, self.total, self.chunk_size, self.trailers = CHUNKED, [], 0, None, None
+        elif length is None:
+            return self.dispatch(b"")
+        else:
+            if not CONTENT_LENGTH.fullmatch(length):
+                raise HttpError(400, "bad Content-Length: " + length)
+            self.length = int(length)
+            if self.length > max_body:
+                raise HttpError(413, "request body of %d bytes is over the limit of %d bytes"
+                                % (self.length, max_body))
+            if not self.length:
+                return self.dispatch(b"")
+            self.state = BODY
+        self.deadline = time.monotonic() + self.app.body_timeout
+        # curl and others wait up to 1 s for this before they send a body.
+        if not self.http10 and headers.get("expect", "").lower() == "100-continue":
+            self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
 
-    def read_chunked(self, max_body):
-        chunks, total = [], 0
+    def read_chunks(self):
+        """Parses the chunked body as far as it has arrived; returns the body once complete, else None."""
+        buf = self.buf
         while True:
-            line = self.readline()
+            size = self.chunk_size
+            if size is not None:  # a chunk's data and its line end
+                if len(buf) < size + 1:
+                    return None
+                skip = 1 if buf[size] == 10 else 2 if buf[size] == 13 else 0
+                if len(buf) < size + skip:
+                    return None
+                if not skip or buf[size + skip - 1] != 10:
+                    raise HttpError(400, "broken chunked encoding")
+                self.chunks.append(bytes(buf[:size]))
+                del buf[:size + skip]
+                self.chunk_size = None
+                continue
+            end = buf.find(b"\n")
+            if end < 0:
+                if len(buf) > MAX_HEAD:
+                    raise HttpError(400, "broken chunked encoding")
+                return None
+            line = bytes(buf[:end + 1])
+            del buf[:end + 1]
+            if self.trailers is not None:  # after the last chunk: trailer fields, ignored
+                if line in (b"\r\n", b"\n"):
+                    return b"".join(self.chunks)
+                parse_field(line)
+                self.trailers += len(line)
+                if self.trailers > MAX_HEAD:
+                    raise HttpError(400, "trailer fields over %d bytes" % MAX_HEAD)
+                continue
             size = CHUNK_SIZE.fullmatch(line.split(b";", 1)[0].strip())  # chunk extensions are ignored
-            if len(line) > MAX_LINE or not line.endswith(b"\n") or not size:
+            if len(line) > MAX_HEAD or not size:
                 raise HttpError(400, "broken chunked encoding")
             size = int(size.group(), 16)
             if not size:
-                break
-            total += size
-            if total > max_body:
-                raise HttpError(413, "request body is over the limit of %d bytes" % max_body)
-            chunk = self.read(size)
-            if len(chunk) < size or self.readline(2) not in (b"\r\n", b"\n"):
-                raise HttpError(400, "broken chunked encoding")
-            chunks.append(chunk)
-        self.read_headers()  # trailer fields, ignored
-        return b"".join(chunks)
+                self.trailers = 0
+                continue
+            self.total += size
+            if self.total > self.app.max_body:
+                raise HttpError(413, "request body is over the limit of %d bytes" % self.app.max_body)
+            self.chunk_size = size
 
-    def send_continue(self):
-        # curl and others wait up to 1 s for this before they send a body.
-        if not self.http10 and self.headers.get("expect", "").lower() == "100-continue":
-            self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+    # Answers.
 
-    def send(self, status, body, content_type, keep_alive):
+    def dispatch(self, body):
+        """Answers the complete request; returns True (the next one may follow in the buffer)."""
+        method, start, keep_alive = self.method, self.start, self.keep_alive
+        path, _, query = self.target.partition("?")
+        if "://" in path and not path.startswith("/"):  # absolute-form target
+            path = urlsplit(path).path or "/"
+        if method == "GET" and path in HEALTH_PATHS:
+            self.respond(200, b'{"status":"ok"}', JSON_TYPE, keep_alive)
+        else:
+            context = {
+                "method": method,
+                "path": path,
+                "query": dict(parse_qsl(query, keep_blank_values=True)),
+                "headers": self.headers,
+            }
+            status, payload, content_type = invoke(self.app.handler, self.app.wants_context, body, context)
+            self.respond(status, payload, content_type, keep_alive)
+            log(method, path, status, start)
+        self.idle()
+        if not keep_alive:
+            self.after_output = CLOSE
+        return True
+
+    def fail(self, error):
+        """Answers a request we cannot serve with an error, then lingers and closes."""
+        self.respond(error.status, error_json(str(error)), JSON_TYPE, False)
+        log(self.method, "-", error.status, self.start)
+        self.state = IDLE  # no more parsing
+        self.after_output = LINGER
+
+    def respond(self, status, body, content_type, keep_alive):
         head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: %s\r\n\r\n" % (
             status, http.HTTPStatus(status).phrase, content_type, len(body),
             "keep-alive" if keep_alive else "close")
         if self.method == "HEAD":
             body = b""
         # One write: headers and body written apart make a keep-alive client wait for a delayed ACK.
-        self.sock.sendall(head.encode("latin-1") + body)
+        self.write(head.encode("latin-1") + body)
 
-    def linger(self):
-        """Reads what the client still sends before we close, so that the close does not reset
-        the connection (and discard our error response) before the client has read it."""
-        try:
-            self.sock.shutdown(socket.SHUT_WR)
-            self.sock.settimeout(0.5)
-            deadline = time.monotonic() + LINGER_SECONDS
-            while time.monotonic() < deadline and self.sock.recv(65536):
-                pass
-        except OSError:
-            pass
+    def write(self, data):
+        if not self.out:
+            try:
+                sent = self.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
+            self.write_until = time.monotonic() + WRITE_TIMEOUT
+        self.out += data
 
 
 def listen(host, port):
@@ -303,6 +452,7 @@ def listen(host, port):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(64)
+        sock.setblocking(False)
     except BaseException:
         sock.close()
         raise
@@ -311,26 +461,50 @@ def listen(host, port):
 
 def serve(listener, app):
     """One thread (the unikernel's threads are unproven) waits on the listener and on every open
-    connection at once, so an idle keep-alive client never holds up the others."""
+    connection at once. Connections never block: each reads, parses and writes only what is
+    ready, and the loop enforces their deadlines, so neither an idle client nor a slow one holds
+    up the others."""
     selector = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.SelectSelector()
     selector.register(listener, selectors.EVENT_READ)
+    registered = {}  # connection -> the events it is registered for
+
+    def settle(conn, alive):
+        if not alive:
+            selector.unregister(conn.sock)
+            del registered[conn]
+            conn.close()
+            return
+        events = conn.events()
+        if registered[conn] != events:
+            selector.modify(conn.sock, events, conn)
+            registered[conn] = events
+
+    timeout = 1.0
     while True:
-        ready = selector.select(1.0)
-        now, readable = time.monotonic(), set(key.fileobj for key, _ in ready)
-        for key in list(selector.get_map().values()):
-            if key.data and key.fileobj not in readable and now - key.data.last_active > IDLE_TIMEOUT:
-                selector.unregister(key.fileobj)
-                key.data.close()
-        for key, _ in ready:
-            if key.fileobj is listener:
+        for key, events in selector.select(timeout):
+            if key.fileobj is not listener:
+                if key.data in registered:
+                    settle(key.data, key.data.handle(events))
+                continue
+            for _ in range(64):
                 try:
                     sock = listener.accept()[0]
+                except OSError:  # BlockingIOError when none is left
+                    break
+                try:
+                    conn = Connection(sock, app)
                 except OSError:
+                    sock.close()
                     continue
-                selector.register(sock, selectors.EVENT_READ, Connection(sock, app))
-            elif not key.data.serve():
-                selector.unregister(key.fileobj)
-                key.data.close()
+                selector.register(sock, selectors.EVENT_READ, conn)
+                registered[conn] = selectors.EVENT_READ
+        now, timeout = time.monotonic(), 1.0
+        for conn in list(registered):
+            if conn.due() <= now:
+                settle(conn, conn.expire())
+                if conn not in registered:
+                    continue
+            timeout = min(timeout, max(conn.due() - now, 0.0))
 
 
 def takes_context(handler):
@@ -381,11 +555,22 @@ def byte_count(text):
     return count
 
 
+def seconds(text):
+    value = float(text)
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError("not a number of seconds above 0: %s" % text)
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="app.wrapper", description="Serves function.handler over HTTP.")
     parser.add_argument("--port", type=port_number, default=os.environ.get("UKFAAS_PORT", "8123"))
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--max-body", type=byte_count, default=6291456)
+    parser.add_argument("--header-timeout", type=seconds, default=HEADER_TIMEOUT,
+                        help="seconds from a request's first byte to the end of its headers (else 408)")
+    parser.add_argument("--body-timeout", type=seconds, default=BODY_TIMEOUT,
+                        help="seconds from the end of a request's headers to the end of its body (else 408)")
     args = parser.parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -394,7 +579,7 @@ def main(argv=None):
             pass
     try:
         handler = load_handler()
-        app = App(handler, takes_context(handler), args.max_body)
+        app = App(handler, takes_context(handler), args.max_body, args.header_timeout, args.body_timeout)
         listener = listen(args.host, args.port)
     except StartupError as e:
         print("ukfaas: " + str(e), file=sys.stderr, flush=True)
