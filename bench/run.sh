@@ -51,14 +51,14 @@ must() {
   [ $rc -eq 0 ] || fail "$1" $rc
 }
 
-# initrd_variant PROJECT NAME MAVEN_OPTION...: a copy of PROJECT booted with unikernel.rootfs=initrd;
-# its cold start joins the results as NAME-initrd.
-initrd_variant() {
+# ninep_variant PROJECT NAME MAVEN_OPTION...: a copy of PROJECT booted with the 9p root instead of the
+# default initrd root; its cold start joins the results as NAME-9p (the boot time per root).
+ninep_variant() {
   local src=$1 kname=$2; shift 2
-  local copy="$src-initrd"
+  local copy="$src-9p"
   rm -rf "$copy" && cp -r "$src" "$copy" && rm -rf "$copy/target"
-  must "$kname-initrd" ./mvnw -B -ntp -f "$copy/pom.xml" verify -Dunikernel.rootfs=initrd "$@"
-  python3 bench/bench.py --project "$copy" --kernel-name "$kname-initrd" --merge-cold-start "${bench_args[@]}"
+  must "$kname-9p" ./mvnw -B -ntp -f "$copy/pom.xml" verify -Dunikernel.rootfs=9p "$@"
+  python3 bench/bench.py --project "$copy" --kernel-name "$kname-9p" --merge-cold-start "${bench_args[@]}"
 }
 
 boot_loop() { # project name
@@ -84,9 +84,9 @@ if [ -n "${UNIKERNEL_KERNEL:-}" ]; then
   boot_loop "$project" "$name"
   exit 0
 fi
-# The other root: the same function booted from an initrd, for the boot time per root.
+# The other root: the same function booted over the 9p share, for the boot time per root.
 mapfile -t test_kernel < <(scripts/test-kernel-props.sh target/test-kernel 2>/dev/null)
-initrd_variant "$project" "$name" "${test_kernel[@]}"
+ninep_variant "$project" "$name" "${test_kernel[@]}"
 if $smoke; then
   boot_loop "$project" "$name"
 fi
@@ -149,5 +149,5 @@ fi
 say "bench.py on the Unikraft kernel (replaying $uk/target/unikernel/qemu-command.txt)"
 python3 bench/bench.py --project "$uk" --kernel-name unikraft --merge-cold-start "$@"
 boot_loop "$uk" unikraft
-initrd_variant "$uk" unikraft "${offline[@]}" "${props[@]}"
-boot_loop "$uk-initrd" unikraft-initrd
+ninep_variant "$uk" unikraft "${offline[@]}" "${props[@]}"
+boot_loop "$uk-9p" unikraft-9p

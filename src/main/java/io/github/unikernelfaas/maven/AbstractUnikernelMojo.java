@@ -78,10 +78,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     protected File cacheDir;
 
     /**
-     * How fs0 reaches the guest: 9p (a read-only share of the directory) or initrd (a CPIO archive
-     * unpacked into RAM at boot; what urunc and VM snapshots need).
+     * How fs0 reaches the guest: initrd (a CPIO archive unpacked into RAM at boot; the faster to the first
+     * answer, and what urunc and VM snapshots need) or 9p (a read-only share of the directory, whose image
+     * keeps the function in a layer of its own).
      */
-    @Parameter(property = "unikernel.rootfs", defaultValue = "9p")
+    @Parameter(property = "unikernel.rootfs", defaultValue = "initrd")
     protected String rootfs;
 
     /**
