@@ -1,20 +1,20 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.CacheLock;
+import io.github.unikernelfaas.host.CacheLockException;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,6 +40,8 @@ public final class Requirements {
     private static final Pattern NO_MATCH = Pattern.compile(
             "(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\\S+)");
     private static final long PIP_TIMEOUT_MINUTES = 15;
+    /** Longer than one pip run may take, so a waiter outlasts a slow install. */
+    private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(2 * PIP_TIMEOUT_MINUTES);
 
     /**
      * @param python        the host python3 (with pip)
@@ -140,9 +142,9 @@ public final class Requirements {
     private static void installIntoCache(Path requirementsTxt, Path entry, Settings settings, Consumer<String> log)
             throws IOException {
         Files.createDirectories(entry.getParent());
-        // One install per key at a time, across builds; a second build waits, then finds it complete.
-        try (FileChannel ch = FileChannel.open(entry.resolveSibling(entry.getFileName() + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+        // One install per key at a time, across builds and threads (mvn -T); a second one waits, then finds it complete.
+        try (CacheLock lock = CacheLock.acquire(entry.resolveSibling(entry.getFileName() + ".lock"), LOCK_TIMEOUT,
+                "installing the requirements " + entry.getFileName(), log)) {
             if (isComplete(entry)) {
                 return;
             }
@@ -159,6 +161,11 @@ public final class Requirements {
             } finally {
                 Trees.delete(tmp);
             }
+        } catch (CacheLockException e) {
+            throw new RequirementsException(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequirementsException("Interrupted while waiting for another install of " + requirementsTxt);
         }
     }
 

@@ -12,6 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +74,56 @@ class RequirementsTest {
         assertTrue(Files.isRegularFile(site.resolve("greet/__init__.py")));
         assertTrue(Files.isRegularFile(site.resolve("colors/__init__.py")));
         assertFalse(Files.exists(site.resolve(Requirements.COMPLETE)), "cache markers stay in the cache");
+    }
+
+    @Test
+    void twoThreadsOfOneBuildTakeTheEntryInTurnAndTheSecondReusesTheInstall() throws Exception {
+        // mvn -T 2: two modules with one requirements.txt. The first holds the entry until the second waits.
+        Files.writeString(reqs, "greet==1.0\n");
+        CountDownLatch firstInstalls = new CountDownLatch(1);
+        CountDownLatch secondWaits = new CountDownLatch(1);
+        List<String> shared = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.function.Consumer<String> first = line -> {
+            shared.add(line);
+            if (line.startsWith("Installing requirements.txt")) {
+                firstInstalls.countDown();
+                await(secondWaits);
+            }
+        };
+        java.util.function.Consumer<String> second = line -> {
+            shared.add(line);
+            if (line.startsWith("Waiting for another thread of this build to finish installing the requirements")) {
+                secondWaits.countDown();
+            }
+        };
+        Path siteB = dir.resolve("fs0-b/lib/python3.7/site-packages");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Requirements.Outcome> a = pool.submit(() -> Requirements.install(reqs, site, cache, settings(false),
+                    first));
+            await(firstInstalls);
+            Future<Requirements.Outcome> b = pool.submit(() -> Requirements.install(reqs, siteB, cache,
+                    settings(false), second));
+            assertEquals(List.of("colors 2.1", "greet 1.0"), a.get(120, TimeUnit.SECONDS).packages());
+            assertEquals(List.of("colors 2.1", "greet 1.0"), b.get(120, TimeUnit.SECONDS).packages());
+            assertTrue(Files.isRegularFile(siteB.resolve("greet/__init__.py")));
+            assertEquals(1, shared.stream().filter(l -> l.startsWith("Installing ")).count(), shared.toString());
+            assertEquals(2, index.fileRequests.get(), "pip ran once");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Bounded: a thread that never reaches the entry fails the test instead of hanging it. */
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the other thread never reached the entry");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test
