@@ -6,15 +6,19 @@ import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -41,6 +45,8 @@ public final class Requirements {
             "(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\\S+)");
     private static final long PIP_TIMEOUT_MINUTES = 15;
     /** Longer than one pip run may take, so a waiter outlasts a slow install. */
+    /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
+    private static final Duration STALE_WORK = Duration.ofHours(1);
     private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(2 * PIP_TIMEOUT_MINUTES);
 
     /**
@@ -149,6 +155,7 @@ public final class Requirements {
                 return;
             }
             Trees.delete(entry);
+            sweepStaleWork(entry, log);
             Path tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
             try {
                 checkPip(settings);
@@ -166,6 +173,35 @@ public final class Requirements {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RequirementsException("Interrupted while waiting for another install of " + requirementsTxt);
+        }
+    }
+
+    /**
+     * A build killed while pip ran (kill -9) leaves its work directory behind. This key's are stale once we hold
+     * its lock; another key's once untouched for longer than any pip run may take.
+     */
+    static void sweepStaleWork(Path entry, Consumer<String> log) throws IOException {
+        String own = entry.getFileName() + ".tmp-";
+        FileTime cutoff = FileTime.from(Instant.now().minus(STALE_WORK));
+        int swept = 0;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(entry.getParent(), "*.tmp-*")) {
+            for (Path d : dirs) {
+                if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (d.getFileName().toString().startsWith(own) || Files.getLastModifiedTime(d).compareTo(cutoff) < 0) {
+                    try {
+                        Trees.delete(d);
+                        swept++;
+                    } catch (IOException e) {
+                        // Another build may be sweeping it at the same time; the next sweep gets the rest.
+                    }
+                }
+            }
+        }
+        if (swept > 0) {
+            log.accept("Removed " + swept + " stale pip work director" + (swept == 1 ? "y" : "ies") + " from "
+                    + entry.getParent());
         }
     }
 

@@ -127,6 +127,24 @@ class RequirementsTest {
     }
 
     @Test
+    void workDirectoriesLeftByAKilledBuildAreSwept() throws Exception {
+        Files.writeString(reqs, "colors==2.1\n");
+        String key = Requirements.cacheKey(reqs, settings(false));
+        Path ours = Files.createDirectories(cache.resolve(key + ".tmp-123/colors"));
+        Path oldOther = Files.createDirectories(cache.resolve("0123abcd.tmp-456/x"));
+        Files.setLastModifiedTime(oldOther.getParent(),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        Path busyOther = Files.createDirectories(cache.resolve("4567cdef.tmp-789"));
+
+        Requirements.install(reqs, site, cache, settings(false), log::add);
+
+        assertFalse(Files.exists(ours.getParent()), "this key's leftover goes once its lock is ours");
+        assertFalse(Files.exists(oldOther.getParent()), "another key's leftover goes after an hour");
+        assertTrue(Files.isDirectory(busyOther), "another key's recent work may be a running install");
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("Removed 2 stale pip work directories")), log.toString());
+    }
+
+    @Test
     void anUnchangedFileIsNotReinstalled() throws Exception {
         Files.writeString(reqs, "greet==1.0\n");
         Requirements.install(reqs, site, cache, settings(false), log::add);
