@@ -27,8 +27,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -41,8 +39,6 @@ public final class Requirements {
     /** pip's own settings that change what gets installed belong in the cache key. */
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
-    private static final Pattern NO_MATCH = Pattern.compile(
-            "(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\\S+)");
     private static final long PIP_TIMEOUT_MINUTES = 15;
     /** Longer than one pip run may take, so a waiter outlasts a slow install. */
     /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
@@ -215,6 +211,20 @@ public final class Requirements {
     }
 
     private static void runPip(Path requirementsTxt, Path target, Settings s) {
+        ProcessResult r = run(pipInstall(requirementsTxt, target, s, List.of()), s, PIP_TIMEOUT_MINUTES * 60);
+        if (r.exit() == 0) {
+            return;
+        }
+        Optional<PipFailure.NoMatch> noMatch = PipFailure.noMatch(r.output());
+        if (noMatch.isPresent()) {
+            throw new RequirementsException(PipFailure.message(noMatch.get(), r.output(),
+                    () -> verboseRun(requirementsTxt, target, s), s.pythonVersion()));
+        }
+        throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
+                + tail(r.output(), 25));
+    }
+
+    private static List<String> pipInstall(Path requirementsTxt, Path target, Settings s, List<String> more) {
         List<String> cmd = new ArrayList<>(List.of(s.python().toString(), "-m", "pip", "install",
                 "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-compile",
                 "--target", target.toString(),
@@ -225,20 +235,14 @@ public final class Requirements {
             cmd.add(s.indexUrl());
         }
         cmd.addAll(s.extraArgs());
-        ProcessResult r = run(cmd, s, PIP_TIMEOUT_MINUTES * 60);
-        if (r.exit() == 0) {
-            return;
-        }
-        Matcher m = NO_MATCH.matcher(r.output());
-        if (m.find()) {
-            String requirement = m.group(1).replaceAll("[)(]", "");
-            throw new RequirementsException("The requirement " + requirement + " has no pure-Python wheel for Python "
-                    + s.pythonVersion() + " (py3-none-any). The unikernel's CPython has no dynamic loading, so native"
-                    + " wheels and source distributions (which may need a C compiler) cannot be used: choose a"
-                    + " pure-Python package or version.\npip said:\n" + tail(r.output(), 15));
-        }
-        throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
-                + tail(r.output(), 25));
+        cmd.addAll(more);
+        return cmd;
+    }
+
+    /** The failed install again with pip -vv, which names each file it skipped and why; inside the work dir. */
+    private static String verboseRun(Path requirementsTxt, Path target, Settings s) {
+        List<String> cmd = pipInstall(requirementsTxt, target.resolve("pip-vv-probe"), s, List.of("-vv"));
+        return run(cmd, s, PIP_TIMEOUT_MINUTES * 60).output();
     }
 
     /** Belt and braces: no shared objects may reach fs0, whatever the wheel's tags claimed. */

@@ -169,9 +169,42 @@ class RequirementsTest {
         assertTrue(e.getMessage().contains("fastthing"), e.getMessage());
         assertTrue(e.getMessage().contains("no pure-Python wheel"), e.getMessage());
         assertTrue(e.getMessage().contains("no dynamic loading"), e.getMessage());
+        assertTrue(e.getMessage().contains("fastthing-1.0-cp37-cp37m-manylinux1_x86_64.whl"), e.getMessage());
+        assertFalse(e.getMessage().contains("not found on the index"), e.getMessage());
         try (var entries = Files.list(cache)) {
             assertTrue(entries.noneMatch(p -> Files.isDirectory(p)), "nothing half-installed is cached");
         }
+    }
+
+    @Test
+    void aSourceOnlyRequirementIsNamedAsNeedingACompilerNotAsMissing() throws Exception {
+        Files.write(dir.resolve("wheels/cthing-2.0.tar.gz"), new byte[] {0x1f, (byte) 0x8b});
+        Files.writeString(reqs, "cthing\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().contains("has no pure-Python wheel"), e.getMessage());
+        assertTrue(e.getMessage().contains("cthing-2.0.tar.gz"), e.getMessage());
+    }
+
+    @Test
+    void aMisspelledRequirementIsNotFoundOnTheIndex() throws Exception {
+        Files.writeString(reqs, "greeet==1.0\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().startsWith("The requirement greeet==1.0 was not found on the index"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Check its spelling"), e.getMessage());
+        assertFalse(e.getMessage().contains("native"), e.getMessage());
+    }
+
+    @Test
+    void aVersionTheIndexLacksNamesTheVersionsItHas() throws Exception {
+        Files.writeString(reqs, "colors==9.9\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().startsWith("No pure-Python wheel of colors matches the requirement colors==9.9"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("the index has these versions: 2.1"), e.getMessage());
     }
 
     @Test
