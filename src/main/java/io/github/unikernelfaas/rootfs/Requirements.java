@@ -36,6 +36,7 @@ import java.util.stream.Stream;
  */
 public final class Requirements {
     static final String COMPLETE = ".complete";
+    private static final String RECIPE = "2 (Requires-Python checked)";
     /** pip's own settings that change what gets installed belong in the cache key. */
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
@@ -128,6 +129,8 @@ public final class Requirements {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(Files.readAllBytes(requirementsTxt));
             Map<String, String> inputs = new TreeMap<>();
+            // Bump when the checks of an install change, so entries made without them are installed again.
+            inputs.put("recipe", RECIPE);
             inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
             inputs.put("indexUrl", String.valueOf(s.indexUrl()));
             inputs.put("extraArgs", String.join("\u0000", s.extraArgs()));
@@ -158,6 +161,7 @@ public final class Requirements {
                 log.accept("Installing " + requirementsTxt.getFileName() + " with pip (pure-Python wheels for"
                         + " CPython " + settings.pythonVersion() + ")");
                 runPip(requirementsTxt, tmp, settings);
+                RequiresPython.check(tmp, settings);
                 rejectNativeCode(tmp);
                 Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
                 Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
@@ -276,10 +280,10 @@ public final class Requirements {
     }
 
 
-    private record ProcessResult(int exit, String output) {
+    record ProcessResult(int exit, String output) {
     }
 
-    private static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
+    static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
         try {
             Path out = Files.createTempFile("unikernel-faas-pip", ".log");
             try {

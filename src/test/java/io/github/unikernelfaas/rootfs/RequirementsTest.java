@@ -208,6 +208,26 @@ class RequirementsTest {
     }
 
     @Test
+    void aPackageNeedingANewerPythonIsRefusedNamingThePinThatFits() throws Exception {
+        index.wheel("newpy", "1.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.6, !=3.0.*");
+        index.wheel("newpy", "2.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.9");
+        // --find-links: no data-requires-python, so pip itself takes 2.0 for the 3.7 guest.
+        Requirements.Settings findLinks = new Requirements.Settings(python, PIP_VERSION, null,
+                List.of("--no-index", "--find-links", index.dir().toString()), false, settings(false).environment());
+        Files.writeString(reqs, "newpy\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, findLinks, log::add));
+        assertTrue(e.getMessage().contains("newpy 2.0 requires Python >=3.9"), e.getMessage());
+        assertTrue(e.getMessage().contains("CPython " + PIP_VERSION), e.getMessage());
+        assertTrue(e.getMessage().contains("newpy<2.0"), e.getMessage());
+        assertFalse(Files.exists(site.resolve("newpy")), "nothing reaches site-packages");
+
+        Files.writeString(reqs, "newpy<2.0\n");
+        Requirements.Outcome pinned = Requirements.install(reqs, site, cache, findLinks, log::add);
+        assertEquals(List.of("newpy 1.0"), pinned.packages(), "its specifier, wildcard and all, admits 3.7");
+    }
+
+    @Test
     void aSharedObjectInAPureWheelIsRefused() throws Exception {
         Files.writeString(reqs, "sneaky==1.0\n");
         RequirementsException e = assertThrows(RequirementsException.class,

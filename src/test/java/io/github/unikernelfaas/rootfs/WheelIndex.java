@@ -62,6 +62,11 @@ final class WheelIndex implements AutoCloseable {
         server.start();
     }
 
+    /** The wheels' directory, for pip --find-links (which publishes no data-requires-python). */
+    Path dir() {
+        return dir;
+    }
+
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/simple/";
     }
@@ -74,11 +79,20 @@ final class WheelIndex implements AutoCloseable {
      */
     Path wheel(String name, String version, String tag, Map<String, String> files, List<String> requires)
             throws Exception {
+        return wheel(name, version, tag, files, requires, null);
+    }
+
+    /** A wheel whose METADATA says Requires-Python: {@code requiresPython} (none when null). */
+    Path wheel(String name, String version, String tag, Map<String, String> files, List<String> requires,
+            String requiresPython) throws Exception {
         String distInfo = name + "-" + version + ".dist-info/";
         Map<String, byte[]> entries = new LinkedHashMap<>();
         files.forEach((k, v) -> entries.put(k, v.getBytes(StandardCharsets.UTF_8)));
         StringBuilder metadata = new StringBuilder("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n");
         requires.forEach(r -> metadata.append("Requires-Dist: ").append(r).append('\n'));
+        if (requiresPython != null) {
+            metadata.append("Requires-Python: ").append(requiresPython).append('\n');
+        }
         entries.put(distInfo + "METADATA", metadata.toString().getBytes(StandardCharsets.UTF_8));
         entries.put(distInfo + "WHEEL", ("Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: "
                 + tag.endsWith("-any") + "\nTag: " + tag + "\n").getBytes(StandardCharsets.UTF_8));
