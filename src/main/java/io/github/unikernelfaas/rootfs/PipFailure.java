@@ -20,7 +20,8 @@ final class PipFailure {
             "Could not find a version that satisfies the requirement (\\S+) \\(from versions: ([^)]*)\\)");
     private static final Pattern NO_DISTRIBUTION = Pattern.compile("No matching distribution found for (\\S+)");
     /** pip 22+, for indexes that publish data-requires-python. */
-    private static final String IGNORED_PYTHON = "Ignored the following versions that require a different python";
+    private static final Pattern IGNORED_PYTHON = Pattern.compile(
+            "Ignored the following versions that require a different python version: (.*)");
     /** pip -vv: "Skipping link: REASON: URL"; the reason may hold colons, the URL comes last. */
     private static final Pattern SKIPPED = Pattern.compile("Skipping link: (.*): (\\S+://\\S+)");
 
@@ -55,11 +56,14 @@ final class PipFailure {
      */
     static String message(NoMatch m, String pipOutput, Supplier<String> verbose, String pythonVersion) {
         String pipSaid = "\npip said:\n" + Requirements.tail(pipOutput, 15);
-        if (pipOutput.contains(IGNORED_PYTHON)) {
+        Matcher ignored = IGNORED_PYTHON.matcher(pipOutput);
+        if (ignored.find()) {
+            String fits = m.versions().isEmpty()
+                    ? " The index has no older version of " + m.project() + ": choose another package, or an index"
+                            + " that has an older version."
+                    : " These versions fit: " + String.join(", ", m.versions()) + "; pin one in requirements.txt.";
             return "The requirement " + m.requirement() + " has no version for the guest's Python " + pythonVersion
-                    + ": the index's versions need a newer Python. Pin an older version of " + m.project()
-                    + " in requirements.txt (e.g. " + m.project() + "<X, X the first version that needs a newer"
-                    + " Python)." + pipSaid;
+                    + ": pip ignored " + ignored.group(1).strip() + " (a newer Python)." + fits + pipSaid;
         }
         if (!m.versions().isEmpty()) {
             return "No pure-Python wheel of " + m.project() + " matches the requirement " + m.requirement()

@@ -41,9 +41,9 @@ public final class Requirements {
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
     private static final long PIP_TIMEOUT_MINUTES = 15;
-    /** Longer than one pip run may take, so a waiter outlasts a slow install. */
     /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
     private static final Duration STALE_WORK = Duration.ofHours(1);
+    /** Longer than one pip run may take, so a waiter outlasts a slow install. */
     private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(2 * PIP_TIMEOUT_MINUTES);
 
     /**

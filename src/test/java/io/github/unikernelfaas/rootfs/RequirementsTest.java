@@ -228,6 +228,18 @@ class RequirementsTest {
     }
 
     @Test
+    void anIndexThatPublishesRequiresPythonGetsTheSameAdvice() throws Exception {
+        index.wheel("newpy", "1.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.6");
+        index.wheel("newpy", "2.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.9");
+        Files.writeString(reqs, "newpy>=2\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().startsWith("The requirement newpy>=2 has no version for the guest's Python "
+                + PIP_VERSION + ": pip ignored 2.0 Requires-Python >=3.9"), e.getMessage());
+        assertTrue(e.getMessage().contains("These versions fit: 1.0"), e.getMessage());
+    }
+
+    @Test
     void aSharedObjectInAPureWheelIsRefused() throws Exception {
         Files.writeString(reqs, "sneaky==1.0\n");
         RequirementsException e = assertThrows(RequirementsException.class,

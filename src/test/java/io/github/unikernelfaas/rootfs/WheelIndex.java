@@ -24,6 +24,8 @@ final class WheelIndex implements AutoCloseable {
     private final Path dir;
     private final HttpServer server;
     final AtomicInteger fileRequests = new AtomicInteger();
+    /** Wheel file name -> its Requires-Python, published as data-requires-python (PEP 503). */
+    private final Map<String, String> requiresPython = new java.util.concurrent.ConcurrentHashMap<>();
 
     WheelIndex(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -40,7 +42,11 @@ final class WheelIndex implements AutoCloseable {
                     for (Path w : files.sorted().toList()) {
                         String n = w.getFileName().toString();
                         if (n.toLowerCase().startsWith(project.replace("-", "_") + "-")) {
-                            html.append("<a href=\"/files/").append(n).append("\">").append(n).append("</a>\n");
+                            String rp = requiresPython.get(n);
+                            html.append("<a href=\"/files/").append(n).append('"')
+                                    .append(rp == null ? "" : " data-requires-python=\"" + rp.replace(">", "&gt;")
+                                            .replace("<", "&lt;") + '"')
+                                    .append(">").append(n).append("</a>\n");
                         }
                     }
                 }
@@ -112,7 +118,11 @@ final class WheelIndex implements AutoCloseable {
                 zip.closeEntry();
             }
         }
-        return Files.write(dir.resolve(name + "-" + version + "-" + tag + ".whl"), bytes.toByteArray());
+        String file = name + "-" + version + "-" + tag + ".whl";
+        if (requiresPython != null) {
+            this.requiresPython.put(file, requiresPython);
+        }
+        return Files.write(dir.resolve(file), bytes.toByteArray());
     }
 
     @Override
