@@ -1,17 +1,17 @@
 package io.github.unikernelfaas.kernel;
 
+import io.github.unikernelfaas.host.CacheLock;
+import io.github.unikernelfaas.host.CacheLockException;
 import io.github.unikernelfaas.host.Trees;
 import io.github.unikernelfaas.source.SourcePatch;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +29,8 @@ public final class KernelBuilder {
     static final String COMPLETE = ".complete";
     /** In a cache entry: the names of the patches the kernel was built with, one a line. */
     static final String PATCHES = "patches.txt";
+    /** A first build takes ~10 min on 2 cores; a waiter gives up well after any sane build. */
+    private static final Duration LOCK_TIMEOUT = Duration.ofHours(2);
 
     /**
      * @param appFiles the Unikraft app directory's files (Makefile.uk, Config.uk) by name, from the flavour
@@ -97,8 +99,8 @@ public final class KernelBuilder {
                 return result(entry, true, key);
             }
             Files.createDirectories(r.cacheRoot());
-            try (FileChannel ch = FileChannel.open(r.cacheRoot().resolve(key + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+            try (CacheLock lock = CacheLock.acquire(r.cacheRoot().resolve(key + ".lock"), LOCK_TIMEOUT,
+                    "building the kernel " + key, log)) {
                 // Another build may have finished it while we waited for the lock.
                 if (!r.rebuild() && isComplete(entry)) {
                     return result(entry, true, key);
@@ -113,6 +115,11 @@ public final class KernelBuilder {
             }
         } catch (IOException e) {
             throw new KernelBuildException("Kernel cache " + r.cacheRoot() + ": " + e.getMessage(), e);
+        } catch (CacheLockException e) {
+            throw new KernelBuildException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelBuildException("Interrupted while waiting for another build of the kernel " + key, e);
         }
     }
 

@@ -1,20 +1,24 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.CacheLock;
+import io.github.unikernelfaas.host.CacheLockException;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,8 +27,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -34,12 +36,15 @@ import java.util.stream.Stream;
  */
 public final class Requirements {
     static final String COMPLETE = ".complete";
+    private static final String RECIPE = "2 (Requires-Python checked)";
     /** pip's own settings that change what gets installed belong in the cache key. */
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
-    private static final Pattern NO_MATCH = Pattern.compile(
-            "(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\\S+)");
     private static final long PIP_TIMEOUT_MINUTES = 15;
+    /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
+    private static final Duration STALE_WORK = Duration.ofHours(1);
+    /** Longer than one pip run may take, so a waiter outlasts a slow install. */
+    private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(2 * PIP_TIMEOUT_MINUTES);
 
     /**
      * @param python        the host python3 (with pip)
@@ -124,6 +129,8 @@ public final class Requirements {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(Files.readAllBytes(requirementsTxt));
             Map<String, String> inputs = new TreeMap<>();
+            // Bump when the checks of an install change, so entries made without them are installed again.
+            inputs.put("recipe", RECIPE);
             inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
             inputs.put("indexUrl", String.valueOf(s.indexUrl()));
             inputs.put("extraArgs", String.join("\u0000", s.extraArgs()));
@@ -140,25 +147,61 @@ public final class Requirements {
     private static void installIntoCache(Path requirementsTxt, Path entry, Settings settings, Consumer<String> log)
             throws IOException {
         Files.createDirectories(entry.getParent());
-        // One install per key at a time, across builds; a second build waits, then finds it complete.
-        try (FileChannel ch = FileChannel.open(entry.resolveSibling(entry.getFileName() + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+        // One install per key at a time, across builds and threads (mvn -T); a second one waits, then finds it complete.
+        try (CacheLock lock = CacheLock.acquire(entry.resolveSibling(entry.getFileName() + ".lock"), LOCK_TIMEOUT,
+                "installing the requirements " + entry.getFileName(), log)) {
             if (isComplete(entry)) {
                 return;
             }
             Trees.delete(entry);
+            sweepStaleWork(entry, log);
             Path tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
             try {
                 checkPip(settings);
                 log.accept("Installing " + requirementsTxt.getFileName() + " with pip (pure-Python wheels for"
                         + " CPython " + settings.pythonVersion() + ")");
                 runPip(requirementsTxt, tmp, settings);
+                RequiresPython.check(tmp, settings);
                 rejectNativeCode(tmp);
                 Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
                 Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Trees.delete(tmp);
             }
+        } catch (CacheLockException e) {
+            throw new RequirementsException(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequirementsException("Interrupted while waiting for another install of " + requirementsTxt);
+        }
+    }
+
+    /**
+     * A build killed while pip ran (kill -9) leaves its work directory behind. This key's are stale once we hold
+     * its lock; another key's once untouched for longer than any pip run may take.
+     */
+    static void sweepStaleWork(Path entry, Consumer<String> log) throws IOException {
+        String own = entry.getFileName() + ".tmp-";
+        FileTime cutoff = FileTime.from(Instant.now().minus(STALE_WORK));
+        int swept = 0;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(entry.getParent(), "*.tmp-*")) {
+            for (Path d : dirs) {
+                if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (d.getFileName().toString().startsWith(own) || Files.getLastModifiedTime(d).compareTo(cutoff) < 0) {
+                    try {
+                        Trees.delete(d);
+                        swept++;
+                    } catch (IOException e) {
+                        // Another build may be sweeping it at the same time; the next sweep gets the rest.
+                    }
+                }
+            }
+        }
+        if (swept > 0) {
+            log.accept("Removed " + swept + " stale pip work director" + (swept == 1 ? "y" : "ies") + " from "
+                    + entry.getParent());
         }
     }
 
@@ -172,6 +215,20 @@ public final class Requirements {
     }
 
     private static void runPip(Path requirementsTxt, Path target, Settings s) {
+        ProcessResult r = run(pipInstall(requirementsTxt, target, s, List.of()), s, PIP_TIMEOUT_MINUTES * 60);
+        if (r.exit() == 0) {
+            return;
+        }
+        Optional<PipFailure.NoMatch> noMatch = PipFailure.noMatch(r.output());
+        if (noMatch.isPresent()) {
+            throw new RequirementsException(PipFailure.message(noMatch.get(), r.output(),
+                    () -> verboseRun(requirementsTxt, target, s), s.pythonVersion()));
+        }
+        throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
+                + tail(r.output(), 25));
+    }
+
+    private static List<String> pipInstall(Path requirementsTxt, Path target, Settings s, List<String> more) {
         List<String> cmd = new ArrayList<>(List.of(s.python().toString(), "-m", "pip", "install",
                 "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-compile",
                 "--target", target.toString(),
@@ -182,20 +239,14 @@ public final class Requirements {
             cmd.add(s.indexUrl());
         }
         cmd.addAll(s.extraArgs());
-        ProcessResult r = run(cmd, s, PIP_TIMEOUT_MINUTES * 60);
-        if (r.exit() == 0) {
-            return;
-        }
-        Matcher m = NO_MATCH.matcher(r.output());
-        if (m.find()) {
-            String requirement = m.group(1).replaceAll("[)(]", "");
-            throw new RequirementsException("The requirement " + requirement + " has no pure-Python wheel for Python "
-                    + s.pythonVersion() + " (py3-none-any). The unikernel's CPython has no dynamic loading, so native"
-                    + " wheels and source distributions (which may need a C compiler) cannot be used: choose a"
-                    + " pure-Python package or version.\npip said:\n" + tail(r.output(), 15));
-        }
-        throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
-                + tail(r.output(), 25));
+        cmd.addAll(more);
+        return cmd;
+    }
+
+    /** The failed install again with pip -vv, which names each file it skipped and why; inside the work dir. */
+    private static String verboseRun(Path requirementsTxt, Path target, Settings s) {
+        List<String> cmd = pipInstall(requirementsTxt, target.resolve("pip-vv-probe"), s, List.of("-vv"));
+        return run(cmd, s, PIP_TIMEOUT_MINUTES * 60).output();
     }
 
     /** Belt and braces: no shared objects may reach fs0, whatever the wheel's tags claimed. */
@@ -229,10 +280,10 @@ public final class Requirements {
     }
 
 
-    private record ProcessResult(int exit, String output) {
+    record ProcessResult(int exit, String output) {
     }
 
-    private static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
+    static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
         try {
             Path out = Files.createTempFile("unikernel-faas-pip", ".log");
             try {

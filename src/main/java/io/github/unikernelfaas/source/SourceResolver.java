@@ -1,5 +1,7 @@
 package io.github.unikernelfaas.source;
 
+import io.github.unikernelfaas.host.CacheLock;
+import io.github.unikernelfaas.host.CacheLockException;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.ProxySelector;
@@ -253,7 +255,7 @@ public final class SourceResolver {
     private Entry fetch(Source s) throws InterruptedException {
         String what = s.label();
         Path lockFile = cacheDir.resolve("locks").resolve(s.id() + "-" + s.verification().slug() + ".lock");
-        try (CacheLock lock = CacheLock.acquire(lockFile, lockTimeout, what, log)) {
+        try (CacheLock lock = CacheLock.acquire(lockFile, lockTimeout, "fetching " + what, log::info)) {
             Check c = check(s);
             if (c.entry != null) {
                 return c.entry; // another build fetched it while we waited
@@ -268,6 +270,8 @@ public final class SourceResolver {
         } catch (IOException e) {
             throw new SourceException("Cannot write " + what + " into the cache " + cacheDir + ": " + e.getMessage()
                     + ". Is unikernel.cacheDir writable?", e);
+        } catch (CacheLockException e) {
+            throw new SourceException(e.getMessage(), e);
         }
     }
 

@@ -15,6 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +112,56 @@ class KernelBuilderTest {
         assertEquals(List.of(FIXTURE_PATCH), again.patches(), "a cached kernel still names its patches");
         assertEquals("symbols\n", Files.readString(again.debugSymbols().orElseThrow()),
                 "the unstripped kernel is kept beside the cached one");
+    }
+
+    @Test
+    void twoThreadsOfOneBuildTakeTheEntryInTurnAndTheSecondReusesTheKernel() throws Exception {
+        // mvn -T 2: two modules of one JVM build the same kernel. The first holds the entry until the second waits.
+        CountDownLatch firstBuilds = new CountDownLatch(1);
+        CountDownLatch secondWaits = new CountDownLatch(1);
+        List<String> shared = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.function.Consumer<String> first = line -> {
+            shared.add(line);
+            if (line.startsWith("Building the Unikraft kernel")) {
+                firstBuilds.countDown();
+                await(secondWaits);
+            }
+        };
+        java.util.function.Consumer<String> second = line -> {
+            shared.add(line);
+            if (line.startsWith("Waiting for another thread of this build to finish building the kernel")) {
+                secondWaits.countDown();
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<KernelBuilder.Result> a = pool.submit(() -> KernelBuilder.buildOrReuse(request(config(), false),
+                    first));
+            await(firstBuilds);
+            Future<KernelBuilder.Result> b = pool.submit(() -> KernelBuilder.buildOrReuse(request(config(), false),
+                    second));
+            KernelBuilder.Result ra = a.get(60, TimeUnit.SECONDS);
+            KernelBuilder.Result rb = b.get(60, TimeUnit.SECONDS);
+            assertFalse(ra.fromCache());
+            assertTrue(rb.fromCache(), "the second took the first's kernel: " + shared);
+            assertEquals(ra.kernel(), rb.kernel());
+            assertEquals(1, shared.stream().filter(l -> l.startsWith("Building the Unikraft kernel")).count(),
+                    shared.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Bounded: a second thread that never waits fails the test instead of hanging it. */
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("the other thread never reached the entry");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -12,6 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +77,74 @@ class RequirementsTest {
     }
 
     @Test
+    void twoThreadsOfOneBuildTakeTheEntryInTurnAndTheSecondReusesTheInstall() throws Exception {
+        // mvn -T 2: two modules with one requirements.txt. The first holds the entry until the second waits.
+        Files.writeString(reqs, "greet==1.0\n");
+        CountDownLatch firstInstalls = new CountDownLatch(1);
+        CountDownLatch secondWaits = new CountDownLatch(1);
+        List<String> shared = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.function.Consumer<String> first = line -> {
+            shared.add(line);
+            if (line.startsWith("Installing requirements.txt")) {
+                firstInstalls.countDown();
+                await(secondWaits);
+            }
+        };
+        java.util.function.Consumer<String> second = line -> {
+            shared.add(line);
+            if (line.startsWith("Waiting for another thread of this build to finish installing the requirements")) {
+                secondWaits.countDown();
+            }
+        };
+        Path siteB = dir.resolve("fs0-b/lib/python3.7/site-packages");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Requirements.Outcome> a = pool.submit(() -> Requirements.install(reqs, site, cache, settings(false),
+                    first));
+            await(firstInstalls);
+            Future<Requirements.Outcome> b = pool.submit(() -> Requirements.install(reqs, siteB, cache,
+                    settings(false), second));
+            assertEquals(List.of("colors 2.1", "greet 1.0"), a.get(120, TimeUnit.SECONDS).packages());
+            assertEquals(List.of("colors 2.1", "greet 1.0"), b.get(120, TimeUnit.SECONDS).packages());
+            assertTrue(Files.isRegularFile(siteB.resolve("greet/__init__.py")));
+            assertEquals(1, shared.stream().filter(l -> l.startsWith("Installing ")).count(), shared.toString());
+            assertEquals(2, index.fileRequests.get(), "pip ran once");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Bounded: a thread that never reaches the entry fails the test instead of hanging it. */
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the other thread never reached the entry");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void workDirectoriesLeftByAKilledBuildAreSwept() throws Exception {
+        Files.writeString(reqs, "colors==2.1\n");
+        String key = Requirements.cacheKey(reqs, settings(false));
+        Path ours = Files.createDirectories(cache.resolve(key + ".tmp-123/colors"));
+        Path oldOther = Files.createDirectories(cache.resolve("0123abcd.tmp-456/x"));
+        Files.setLastModifiedTime(oldOther.getParent(),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        Path busyOther = Files.createDirectories(cache.resolve("4567cdef.tmp-789"));
+
+        Requirements.install(reqs, site, cache, settings(false), log::add);
+
+        assertFalse(Files.exists(ours.getParent()), "this key's leftover goes once its lock is ours");
+        assertFalse(Files.exists(oldOther.getParent()), "another key's leftover goes after an hour");
+        assertTrue(Files.isDirectory(busyOther), "another key's recent work may be a running install");
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("Removed 2 stale pip work directories")), log.toString());
+    }
+
+    @Test
     void anUnchangedFileIsNotReinstalled() throws Exception {
         Files.writeString(reqs, "greet==1.0\n");
         Requirements.install(reqs, site, cache, settings(false), log::add);
@@ -96,9 +169,74 @@ class RequirementsTest {
         assertTrue(e.getMessage().contains("fastthing"), e.getMessage());
         assertTrue(e.getMessage().contains("no pure-Python wheel"), e.getMessage());
         assertTrue(e.getMessage().contains("no dynamic loading"), e.getMessage());
+        assertTrue(e.getMessage().contains("fastthing-1.0-cp37-cp37m-manylinux1_x86_64.whl"), e.getMessage());
+        assertFalse(e.getMessage().contains("not found on the index"), e.getMessage());
         try (var entries = Files.list(cache)) {
             assertTrue(entries.noneMatch(p -> Files.isDirectory(p)), "nothing half-installed is cached");
         }
+    }
+
+    @Test
+    void aSourceOnlyRequirementIsNamedAsNeedingACompilerNotAsMissing() throws Exception {
+        Files.write(dir.resolve("wheels/cthing-2.0.tar.gz"), new byte[] {0x1f, (byte) 0x8b});
+        Files.writeString(reqs, "cthing\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().contains("has no pure-Python wheel"), e.getMessage());
+        assertTrue(e.getMessage().contains("cthing-2.0.tar.gz"), e.getMessage());
+    }
+
+    @Test
+    void aMisspelledRequirementIsNotFoundOnTheIndex() throws Exception {
+        Files.writeString(reqs, "greeet==1.0\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().startsWith("The requirement greeet==1.0 was not found on the index"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Check its spelling"), e.getMessage());
+        assertFalse(e.getMessage().contains("native"), e.getMessage());
+    }
+
+    @Test
+    void aVersionTheIndexLacksNamesTheVersionsItHas() throws Exception {
+        Files.writeString(reqs, "colors==9.9\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().startsWith("No pure-Python wheel of colors matches the requirement colors==9.9"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("the index has these versions: 2.1"), e.getMessage());
+    }
+
+    @Test
+    void aPackageNeedingANewerPythonIsRefusedNamingThePinThatFits() throws Exception {
+        index.wheel("newpy", "1.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.6, !=3.0.*");
+        index.wheel("newpy", "2.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.9");
+        // --find-links: no data-requires-python, so pip itself takes 2.0 for the 3.7 guest.
+        Requirements.Settings findLinks = new Requirements.Settings(python, PIP_VERSION, null,
+                List.of("--no-index", "--find-links", index.dir().toString()), false, settings(false).environment());
+        Files.writeString(reqs, "newpy\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, findLinks, log::add));
+        assertTrue(e.getMessage().contains("newpy 2.0 requires Python >=3.9"), e.getMessage());
+        assertTrue(e.getMessage().contains("CPython " + PIP_VERSION), e.getMessage());
+        assertTrue(e.getMessage().contains("newpy<2.0"), e.getMessage());
+        assertFalse(Files.exists(site.resolve("newpy")), "nothing reaches site-packages");
+
+        Files.writeString(reqs, "newpy<2.0\n");
+        Requirements.Outcome pinned = Requirements.install(reqs, site, cache, findLinks, log::add);
+        assertEquals(List.of("newpy 1.0"), pinned.packages(), "its specifier, wildcard and all, admits 3.7");
+    }
+
+    @Test
+    void anIndexThatPublishesRequiresPythonGetsTheSameAdvice() throws Exception {
+        index.wheel("newpy", "1.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.6");
+        index.wheel("newpy", "2.0", "py3-none-any", Map.of("newpy/__init__.py", ""), List.of(), ">=3.9");
+        Files.writeString(reqs, "newpy>=2\n");
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, settings(false), log::add));
+        assertTrue(e.getMessage().startsWith("The requirement newpy>=2 has no version for the guest's Python "
+                + PIP_VERSION + ": pip ignored 2.0 Requires-Python >=3.9"), e.getMessage());
+        assertTrue(e.getMessage().contains("These versions fit: 1.0"), e.getMessage());
     }
 
     @Test

@@ -24,6 +24,8 @@ final class WheelIndex implements AutoCloseable {
     private final Path dir;
     private final HttpServer server;
     final AtomicInteger fileRequests = new AtomicInteger();
+    /** Wheel file name -> its Requires-Python, published as data-requires-python (PEP 503). */
+    private final Map<String, String> requiresPython = new java.util.concurrent.ConcurrentHashMap<>();
 
     WheelIndex(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -40,7 +42,11 @@ final class WheelIndex implements AutoCloseable {
                     for (Path w : files.sorted().toList()) {
                         String n = w.getFileName().toString();
                         if (n.toLowerCase().startsWith(project.replace("-", "_") + "-")) {
-                            html.append("<a href=\"/files/").append(n).append("\">").append(n).append("</a>\n");
+                            String rp = requiresPython.get(n);
+                            html.append("<a href=\"/files/").append(n).append('"')
+                                    .append(rp == null ? "" : " data-requires-python=\"" + rp.replace(">", "&gt;")
+                                            .replace("<", "&lt;") + '"')
+                                    .append(">").append(n).append("</a>\n");
                         }
                     }
                 }
@@ -62,6 +68,11 @@ final class WheelIndex implements AutoCloseable {
         server.start();
     }
 
+    /** The wheels' directory, for pip --find-links (which publishes no data-requires-python). */
+    Path dir() {
+        return dir;
+    }
+
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/simple/";
     }
@@ -74,11 +85,20 @@ final class WheelIndex implements AutoCloseable {
      */
     Path wheel(String name, String version, String tag, Map<String, String> files, List<String> requires)
             throws Exception {
+        return wheel(name, version, tag, files, requires, null);
+    }
+
+    /** A wheel whose METADATA says Requires-Python: {@code requiresPython} (none when null). */
+    Path wheel(String name, String version, String tag, Map<String, String> files, List<String> requires,
+            String requiresPython) throws Exception {
         String distInfo = name + "-" + version + ".dist-info/";
         Map<String, byte[]> entries = new LinkedHashMap<>();
         files.forEach((k, v) -> entries.put(k, v.getBytes(StandardCharsets.UTF_8)));
         StringBuilder metadata = new StringBuilder("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n");
         requires.forEach(r -> metadata.append("Requires-Dist: ").append(r).append('\n'));
+        if (requiresPython != null) {
+            metadata.append("Requires-Python: ").append(requiresPython).append('\n');
+        }
         entries.put(distInfo + "METADATA", metadata.toString().getBytes(StandardCharsets.UTF_8));
         entries.put(distInfo + "WHEEL", ("Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: "
                 + tag.endsWith("-any") + "\nTag: " + tag + "\n").getBytes(StandardCharsets.UTF_8));
@@ -98,7 +118,11 @@ final class WheelIndex implements AutoCloseable {
                 zip.closeEntry();
             }
         }
-        return Files.write(dir.resolve(name + "-" + version + "-" + tag + ".whl"), bytes.toByteArray());
+        String file = name + "-" + version + "-" + tag + ".whl";
+        if (requiresPython != null) {
+            this.requiresPython.put(file, requiresPython);
+        }
+        return Files.write(dir.resolve(file), bytes.toByteArray());
     }
 
     @Override

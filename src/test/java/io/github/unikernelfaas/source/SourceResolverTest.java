@@ -337,7 +337,7 @@ class SourceResolverTest {
             Future<SourceSet> a = pool.submit(() -> resolver().build().resolve(sources.manifest()));
             server.awaitRequest(CORE_PATH, 10_000);
             Future<SourceSet> b = pool.submit(() -> resolver().log(secondLog).build().resolve(sources.manifest()));
-            secondLog.await("Waiting for another fetch of core v1", 10_000);
+            secondLog.await("Waiting for another thread of this build to finish fetching core v1", 10_000);
             gate.countDown();
             SourceSet sa = a.get(30, TimeUnit.SECONDS);
             SourceSet sb = b.get(30, TimeUnit.SECONDS);

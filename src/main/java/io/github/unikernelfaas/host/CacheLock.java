@@ -1,4 +1,4 @@
-package io.github.unikernelfaas.source;
+package io.github.unikernelfaas.host;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -11,12 +11,15 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * An exclusive lock on one cache entry, across threads (a ReentrantLock per lock file) and processes (a
  * FileChannel lock on the lock file, released by the OS if the process dies). Waits are bounded.
+ * Every cache writer takes its entry through here: two FileChannel locks on one file from one JVM (mvn -T)
+ * throw OverlappingFileLockException instead of waiting.
  */
-final class CacheLock implements AutoCloseable {
+public final class CacheLock implements AutoCloseable {
     private static final ConcurrentHashMap<String, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
 
     private final ReentrantLock threadLock;
@@ -29,17 +32,23 @@ final class CacheLock implements AutoCloseable {
         this.fileLock = fileLock;
     }
 
-    /** Takes the lock on {@code lockFile}, logging once if another build holds it; fails after {@code timeout}. */
-    static CacheLock acquire(Path lockFile, Duration timeout, String what, FetchLog log) throws InterruptedException {
+    /**
+     * Takes the lock on {@code lockFile}, logging once if another thread or build holds it; fails after
+     * {@code timeout}.
+     *
+     * @param doing what the holder does, for the log and errors, e.g. "fetching core v1"
+     */
+    public static CacheLock acquire(Path lockFile, Duration timeout, String doing, Consumer<String> log)
+            throws InterruptedException {
         try {
             Files.createDirectories(lockFile.getParent());
             Path key = lockFile.getParent().toRealPath().resolve(lockFile.getFileName());
             ReentrantLock threadLock = IN_JVM.computeIfAbsent(key.toString(), k -> new ReentrantLock());
             long deadline = System.nanoTime() + timeout.toNanos();
             if (!threadLock.tryLock()) {
-                log.info("Waiting for another fetch of " + what + " in this build to finish");
+                log.accept("Waiting for another thread of this build to finish " + doing);
                 if (!threadLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                    throw timedOut(lockFile, timeout, what);
+                    throw timedOut(lockFile, timeout, doing);
                 }
             }
             boolean done = false;
@@ -59,11 +68,11 @@ final class CacheLock implements AutoCloseable {
                         return new CacheLock(threadLock, channel, fileLock);
                     }
                     if (!told) {
-                        log.info("Waiting for another build to finish fetching " + what + " (lock " + key + ")");
+                        log.accept("Waiting for another build to finish " + doing + " (lock " + key + ")");
                         told = true;
                     }
                     if (System.nanoTime() > deadline) {
-                        throw timedOut(lockFile, timeout, what);
+                        throw timedOut(lockFile, timeout, doing);
                     }
                     Thread.sleep(100);
                 }
@@ -76,14 +85,14 @@ final class CacheLock implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new SourceException("Cannot lock the cache entry of " + what + " (" + lockFile + "): "
+            throw new CacheLockException("Cannot take the cache lock " + lockFile + " for " + doing + ": "
                     + e.getMessage() + ". Is unikernel.cacheDir writable?", e);
         }
     }
 
-    private static SourceException timedOut(Path lockFile, Duration timeout, String what) {
-        return new SourceException("Timed out after " + timeout.toSeconds() + " s waiting for another build to finish"
-                + " fetching " + what + " (lock " + lockFile + "). Try again when it is done.");
+    private static CacheLockException timedOut(Path lockFile, Duration timeout, String doing) {
+        return new CacheLockException("Timed out after " + timeout.toSeconds() + " s waiting for another build to"
+                + " finish " + doing + " (lock " + lockFile + "). Try again when it is done.", null);
     }
 
     @Override

@@ -1,0 +1,5 @@
+from shout import shout
+
+
+def handler(event):
+    return {"message": shout(event["text"])}
