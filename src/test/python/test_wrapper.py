@@ -356,12 +356,14 @@ class InProcessTest(unittest.TestCase):
                           (200, "keep-alive", {"status": "ok"}), (200, "close", {"echo": None})], answers)
 
 
-class ServerTest(unittest.TestCase):
-    """One wrapper process with a two-argument handler, shared by the tests of this class."""
+class SharedGuestTest(unittest.TestCase):
+    """One wrapper process with the two-argument handler and GUEST_ARGS, shared by a class's tests."""
+
+    GUEST_ARGS = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.guest = Guest(TWO_ARG_FUNCTION)
+        cls.guest = Guest(TWO_ARG_FUNCTION, args=cls.GUEST_ARGS)
         try:
             cls.guest.wait_ready()
         except BaseException:
@@ -371,6 +373,10 @@ class ServerTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.guest.stop()
+
+
+class ServerTest(SharedGuestTest):
+    """The wrapper's HTTP behaviour, against one shared wrapper process."""
 
     def call(self, body=None, method="POST", path="/", headers=None):
         c = http.client.HTTPConnection(HOST, self.guest.port, timeout=10)
@@ -612,23 +618,12 @@ def read_answer(sock, seconds=10.0):
     return read_to_eof(sock, seconds), time.monotonic() - start
 
 
-class SlowClientTest(unittest.TestCase):
+class SlowClientTest(SharedGuestTest):
     """Slow clients (slowloris) cost the others nothing: requests are parsed as their bytes
     arrive, and a request that does not arrive in time gets 408. Bounds are generous (a loaded
     2-core machine); the measured figures are printed."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.guest = Guest(TWO_ARG_FUNCTION, args=("--body-timeout", "1"))
-        try:
-            cls.guest.wait_ready()
-        except BaseException:
-            cls.guest.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.guest.stop()
+    GUEST_ARGS = ("--body-timeout", "1")
 
     def connect(self):
         s = socket.create_connection((HOST, self.guest.port), timeout=10)
