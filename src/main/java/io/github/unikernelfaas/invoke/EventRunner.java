@@ -2,13 +2,20 @@ package io.github.unikernelfaas.invoke;
 
 import java.io.IOException;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
-/** Sends every case to the function and judges each answer. */
+/**
+ * Sends every case to the function and judges each answer. The guest serves one request at a time: after
+ * a case timed out, the next one waits until the guest answers /health again (the slow handler has
+ * finished), and is reported as not run when it does not within the invocation timeout.
+ */
 public final class EventRunner {
+    private static final Duration POLL = Duration.ofMillis(200);
+
     private EventRunner() {
     }
 
@@ -18,7 +25,16 @@ public final class EventRunner {
     public static List<CaseResult> run(List<EventCase> cases, FunctionClient client, BooleanSupplier vmAlive,
             Consumer<String> log) throws InterruptedException {
         List<CaseResult> results = new ArrayList<>();
+        String busyWith = null;
         for (EventCase c : cases) {
+            if (busyWith != null && !waitUntilFree(client)) {
+                CaseResult r = CaseResult.error(c.name(), 0, "not run: the VM was still busy with " + busyWith
+                        + ", which did not finish within the invocation timeout (unikernel.invokeTimeout)");
+                log.accept("FAIL " + c.name() + ": " + r.message());
+                results.add(r);
+                continue;
+            }
+            busyWith = null;
             long t0 = System.nanoTime();
             CaseResult r;
             try {
@@ -26,6 +42,7 @@ public final class EventRunner {
             } catch (HttpTimeoutException e) {
                 r = CaseResult.error(c.name(), elapsedMillis(t0), "no answer within the invocation timeout"
                         + " (unikernel.invokeTimeout)");
+                busyWith = c.name();
             } catch (IOException e) {
                 String why = vmAlive.getAsBoolean() ? "the connection failed: " + e
                         : "the VM stopped while handling it (see the console log)";
@@ -36,6 +53,19 @@ public final class EventRunner {
             results.add(r);
         }
         return results;
+    }
+
+    /** Polls /health for up to the invocation timeout; true once the guest answers. */
+    private static boolean waitUntilFree(FunctionClient client) throws InterruptedException {
+        long deadline = System.nanoTime() + client.timeout().toNanos();
+        while (System.nanoTime() < deadline) {
+            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            if (client.healthy(Duration.ofMillis(left))) {
+                return true;
+            }
+            Thread.sleep(Math.min(POLL.toMillis(), left));
+        }
+        return false;
     }
 
     private static double elapsedMillis(long t0) {

@@ -32,6 +32,20 @@ public final class FunctionClient {
         return endpoint;
     }
 
+    /** Whether the guest answers GET /health with 200 within {@code timeout}: it is free to take a request. */
+    public boolean healthy(Duration timeout) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(timeout).GET().build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
     /** POSTs the event body as JSON. */
     public Invocation invoke(byte[] body) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(endpoint)
