@@ -3,6 +3,7 @@ package io.github.unikernelfaas.maven;
 import io.github.unikernelfaas.invoke.FunctionClient;
 import io.github.unikernelfaas.vm.ConsoleLog;
 import io.github.unikernelfaas.vm.FunctionVm;
+import io.github.unikernelfaas.vm.PortForwarder;
 import io.github.unikernelfaas.vm.Ports;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Execute;
@@ -21,7 +22,9 @@ public class RunMojo extends AbstractVmMojo {
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         Ports.requireFree(port, "unikernel.port");
-        try (FunctionVm vm = boot(vmConfig(port), FunctionClient.newHttpClient())) {
+        // QEMU's forward sits on a free port behind ours: its backlog of one drops bursts of clients.
+        try (FunctionVm vm = boot(vmConfig(Ports.free()), FunctionClient.newHttpClient());
+                PortForwarder forwarder = PortForwarder.start(port, vm.hostPort(), getLog()::warn)) {
             getLog().info(String.format("Function ready after %.2f s: http://127.0.0.1:%d/ (press Ctrl-C to stop)",
                     vm.bootSeconds(), port));
             getLog().info("Try: curl -s -H 'Content-Type: application/json' -d '{\"name\":\"you\"}' http://127.0.0.1:"
