@@ -11,6 +11,7 @@ import io.github.unikernelfaas.vm.Machine;
 import io.github.unikernelfaas.vm.Qemu;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
+import io.github.unikernelfaas.vm.VmRecord;
 import java.io.File;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -72,7 +73,9 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
                 ? Optional.empty()
                 : verdicts.failure(config);
         AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, remembered);
-        return FunctionVm.boot(config, choice, verdicts, workDir(), client, bootTimeout(),
+        // The record lives in the cache: mvn clean after a killed build must not forget the VM it left running.
+        VmRecord record = VmRecord.forProject(cacheDir.toPath(), project.getBasedir().toPath());
+        return FunctionVm.boot(config, choice, verdicts, workDir(), record, client, bootTimeout(),
                 new BootLog(getLog()::info, getLog()::warn));
     }
 

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.Authenticator;
 import java.net.ProxySelector;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -21,20 +20,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Makes every source of a manifest available, verified, in the cache, and returns where they are.
  *
  * <p>Cache layout below {@code cacheDir} (docs/sources.md): {@code sources/<id>/<sha256-…|tree-…>/} holds a
- * {@code .verified} marker and either {@code tree/} (core, libs: the extracted archive) or the archive file
- * (origins); {@code locks/} one lock file per entry; {@code tmp/} work directories. An entry is written in
- * {@code tmp/}, verified, then renamed into place, under the entry's lock. A verified entry is never
- * downloaded again; an entry that fails its check (marker missing, file hash changed) is deleted and fetched
- * anew (or, offline, reported as missing).
+ * {@code .verified} marker and either {@code tree/} (core, libs: the extracted archive, with the archive kept
+ * in {@code archive/}) or the archive file (origins); {@code locks/} one lock file per entry; {@code tmp/} work
+ * directories. An entry is written in {@code tmp/}, verified, then renamed into place, under the entry's lock.
+ * A verified entry is never downloaded again. A tree is checked against its marker's {@link TreeManifest} on
+ * every use; a damaged one is extracted again from its kept archive when that still verifies. Any other entry
+ * that fails its check (marker missing, file hash changed) is deleted and fetched anew (or, offline, reported as
+ * missing with the command that deletes it).
  */
 public final class SourceResolver {
-    private static final String MARKER = ".verified";
+    private static final String MARKER = CacheMarker.NAME;
 
     private final Path cacheDir;
     private final URI mirror;
@@ -143,13 +145,14 @@ public final class SourceResolver {
         if (offline) {
             List<String> missing = new ArrayList<>();
             for (Source s : sources) {
-                Check c = check(s);
+                Check c = usable(s);
                 if (c.entry != null) {
                     entries.put(s, c.entry);
                 } else {
                     String about = s.description().equals(s.label()) ? "" : " (" + s.description() + ")";
                     missing.add("  - " + s.label() + about + ": " + downloadUri(s)
-                            + (c.problem == null ? "" : " [cached copy unusable: " + c.problem + "]"));
+                            + (c.problem == null ? "" : " [cached copy unusable: " + c.problem + "; delete it with"
+                                    + " rm -rf " + entryDir(s) + " and build once online to fetch it again]"));
                 }
             }
             if (!missing.isEmpty()) {
@@ -162,7 +165,7 @@ public final class SourceResolver {
         } else {
             int downloaded = 0;
             for (Source s : sources) {
-                Entry e = check(s).entry;
+                Entry e = usable(s).entry;
                 if (e == null) {
                     e = fetch(s);
                     if (e.fresh) {
@@ -203,26 +206,40 @@ public final class SourceResolver {
     }
 
     /** A usable cache entry. */
-    private record Entry(Path dir, Map<String, String> marker, boolean fresh) {
+    record Entry(Path dir, Map<String, String> marker, boolean fresh) {
     }
 
-    /** An entry, or why there is none (problem null: simply absent). */
-    private record Check(Entry entry, String problem) {
+    /**
+     * An entry, or why there is none (problem null: simply absent).
+     *
+     * @param damaged an extracted tree that no longer matches its manifest, or has none yet: it may be repaired
+     */
+    record Check(Entry entry, String problem, boolean damaged) {
+        Check(Entry entry, String problem) {
+            this(entry, problem, false);
+        }
     }
 
-    private Check check(Source s) {
+    /** The cached entry, a damaged tree repaired first when it can be; else why it is unusable. */
+    private Check usable(Source s) throws InterruptedException {
+        Check c = check(s);
+        return c.damaged ? TreeRepair.underLock(this, s, c.problem) : c;
+    }
+
+    Check check(Source s) {
         Path dir = entryDir(s);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return new Check(null, null);
         }
-        Map<String, String> marker;
+        CacheMarker cm;
         try {
-            marker = readMarker(dir.resolve(MARKER));
+            cm = CacheMarker.read(dir.resolve(MARKER));
         } catch (NoSuchFileException e) {
             return new Check(null, "no " + MARKER + " marker (incomplete)");
         } catch (IOException e) {
             return new Check(null, "marker unreadable: " + e.getMessage());
         }
+        Map<String, String> marker = cm.fields();
         if (!s.verification().kind().key().equals(marker.get("kind"))
                 || !s.verification().value().equals(marker.get("value"))) {
             return new Check(null, "marker does not match the pin");
@@ -234,6 +251,13 @@ public final class SourceResolver {
                 Path root = top.isEmpty() ? tree : tree.resolve(top);
                 if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
                     return new Check(null, "extracted tree missing");
+                }
+                if (cm.manifest() == null) {
+                    return new Check(null, "verified by an older version, without the list of its files", true);
+                }
+                Optional<String> changed = cm.manifest().differences(tree);
+                if (changed.isPresent()) {
+                    return new Check(null, "its files changed since they were verified: " + changed.get(), true);
                 }
             } else {
                 String name = marker.get("file");
@@ -254,8 +278,7 @@ public final class SourceResolver {
 
     private Entry fetch(Source s) throws InterruptedException {
         String what = s.label();
-        Path lockFile = cacheDir.resolve("locks").resolve(s.id() + "-" + s.verification().slug() + ".lock");
-        try (CacheLock lock = CacheLock.acquire(lockFile, lockTimeout, "fetching " + what, log::info)) {
+        try (CacheLock lock = lock(s, "fetching ")) {
             Check c = check(s);
             if (c.entry != null) {
                 return c.entry; // another build fetched it while we waited
@@ -275,10 +298,25 @@ public final class SourceResolver {
         }
     }
 
-    private Entry download(Source s, Path dir) throws IOException, InterruptedException {
+    /** The entry's lock, held while it is written or repaired. */
+    CacheLock lock(Source s, String doing) throws IOException, InterruptedException, CacheLockException {
+        Path lockFile = cacheDir.resolve("locks").resolve(s.id() + "-" + s.verification().slug() + ".lock");
+        return CacheLock.acquire(lockFile, lockTimeout, doing + s.label(), log::info);
+    }
+
+    FetchLog log() {
+        return log;
+    }
+
+    /** A new work directory for this entry below {@code tmp/} (same file system as the cache: renames are atomic). */
+    Path newWork(Source s) throws IOException {
         Path tmpRoot = cacheDir.resolve("tmp");
         Files.createDirectories(tmpRoot);
-        Path work = Files.createTempDirectory(tmpRoot, workPrefix(s));
+        return Files.createTempDirectory(tmpRoot, workPrefix(s));
+    }
+
+    private Entry download(Source s, Path dir) throws IOException, InterruptedException {
+        Path work = newWork(s);
         try {
             URI from = downloadUri(s);
             Path file = work.resolve(s.fileName());
@@ -289,49 +327,64 @@ public final class SourceResolver {
                             + from + "; or override this source's URL with <sources><source><id>" + s.id()
                             + "</id><url>...</url></source></sources>.";
             downloader.download(from, file, s.label(), hint);
-            String fileSha = Hashes.sha256(file);
-            String top;
-            Path extracted = work.resolve("x");
-            if (s.verification().kind() == Verification.Kind.SHA256) {
-                if (!fileSha.equals(s.verification().value())) {
-                    throw mismatch(s, from, fileSha);
-                }
-                top = s.extracted() ? extract(s, file, extracted).topDir() : topOfArchive(s, file);
-            } else {
-                ArchiveExtractor.Extracted x = extract(s, file, extracted);
-                if (!x.treeSha256().equals(s.verification().value())) {
-                    throw mismatch(s, from, x.treeSha256());
-                }
-                top = x.topDir();
-            }
-            if (s.topDir() != null && !s.topDir().equals(top)) {
-                throw new SourceException("The archive of " + s.label() + " from " + from + " has the top-level"
-                        + " directory '" + top + "', but make expects '" + s.topDir() + "'. Nothing was cached; use an"
-                        + " archive laid out like upstream's.");
-            }
-            Path entry = work.resolve("entry");
-            Files.createDirectory(entry);
-            Map<String, String> marker = new LinkedHashMap<>();
-            marker.put("id", s.id());
-            marker.put("version", s.version());
-            marker.put("url", from.toString());
-            marker.put("kind", s.verification().kind().key());
-            marker.put("value", s.verification().value());
-            marker.put("topDir", top);
-            if (s.extracted()) {
-                Files.move(extracted, entry.resolve("tree"));
-            } else {
-                Files.move(file, entry.resolve(s.fileName()));
-                marker.put("file", s.fileName());
-                marker.put("fileSha256", fileSha);
-            }
-            writeMarker(entry.resolve(MARKER), marker);
-            Files.createDirectories(dir.getParent());
-            Files.move(entry, dir, StandardCopyOption.ATOMIC_MOVE);
-            return new Entry(dir, marker, true);
+            return install(s, file, from, work, dir, true);
         } finally {
             deleteTree(work);
         }
+    }
+
+    /**
+     * Verifies the archive {@code file} (in {@code work}), extracts it when the source is a tree, and moves the
+     * finished entry to {@code dir} in one rename; whatever {@code dir} held before is deleted first.
+     */
+    Entry install(Source s, Path file, URI from, Path work, Path dir, boolean fresh) throws IOException {
+        String fileSha = Hashes.sha256(file);
+        String top;
+        Path extracted = work.resolve("x");
+        if (s.verification().kind() == Verification.Kind.SHA256) {
+            if (!fileSha.equals(s.verification().value())) {
+                throw mismatch(s, from, fileSha);
+            }
+            top = s.extracted() ? extract(s, file, extracted).topDir() : topOfArchive(s, file);
+        } else {
+            ArchiveExtractor.Extracted x = extract(s, file, extracted);
+            if (!x.treeSha256().equals(s.verification().value())) {
+                throw mismatch(s, from, x.treeSha256());
+            }
+            top = x.topDir();
+        }
+        if (s.topDir() != null && !s.topDir().equals(top)) {
+            throw new SourceException("The archive of " + s.label() + " from " + from + " has the top-level"
+                    + " directory '" + top + "', but make expects '" + s.topDir() + "'. Nothing was cached; use an"
+                    + " archive laid out like upstream's.");
+        }
+        Path entry = work.resolve("entry");
+        Files.createDirectory(entry);
+        Map<String, String> marker = new LinkedHashMap<>();
+        marker.put("id", s.id());
+        marker.put("version", s.version());
+        marker.put("url", from.toString());
+        marker.put("kind", s.verification().kind().key());
+        marker.put("value", s.verification().value());
+        marker.put("topDir", top);
+        TreeManifest manifest = null;
+        if (s.extracted()) {
+            Files.move(extracted, entry.resolve("tree"));
+            manifest = TreeManifest.of(entry.resolve("tree"));
+            // Kept so that a damaged tree can be extracted again, offline too.
+            Files.createDirectory(entry.resolve("archive"));
+            Files.move(file, entry.resolve("archive").resolve(s.fileName()));
+            marker.put("file", "archive/" + s.fileName());
+        } else {
+            Files.move(file, entry.resolve(s.fileName()));
+            marker.put("file", s.fileName());
+        }
+        marker.put("fileSha256", fileSha);
+        new CacheMarker(marker, manifest).write(entry.resolve(MARKER));
+        deleteTree(dir);
+        Files.createDirectories(dir.getParent());
+        Files.move(entry, dir, StandardCopyOption.ATOMIC_MOVE);
+        return new Entry(dir, marker, fresh);
     }
 
     private ArchiveExtractor.Extracted extract(Source s, Path file, Path target) {
@@ -418,25 +471,6 @@ public final class SourceResolver {
             }
         }
         return new SourceSet(core, libs, origins, patched, Hashes.sha256(key.toString()));
-    }
-
-    private static Map<String, String> readMarker(Path file) throws IOException {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                map.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return map;
-    }
-
-    private static void writeMarker(Path file, Map<String, String> marker) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : marker.entrySet()) {
-            sb.append(e.getKey()).append('=').append(e.getValue()).append('\n');
-        }
-        Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
 
     /** Deletes a tree without following links; missing is fine. */

@@ -1,6 +1,13 @@
 package io.github.unikernelfaas.source;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.ArrayList;
@@ -40,6 +47,47 @@ public final class TreeDigest {
 
     void link(String path, String target) {
         entries.put(path, new Line("l", "0777", Hashes.sha256(target)));
+    }
+
+    /** At most this many links to directories are tried with and without a trailing slash (2^n digests). */
+    private static final int MAX_AMBIGUOUS_LINKS = 8;
+
+    /**
+     * Whether a tree already on disk, read in full (every file hashed), has the digest {@code pin}: for cache
+     * entries verified before they had a {@link TreeManifest}. Extraction writes link targets as the JDK
+     * normalises them, dropping a trailing {@code /} the archive's text may have had, so each link to a directory
+     * is tried both ways (up to {@value #MAX_AMBIGUOUS_LINKS} such links).
+     */
+    static boolean matches(Path root, String pin) throws IOException {
+        TreeDigest d = new TreeDigest();
+        List<String[]> dirLinks = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String rel = root.relativize(file).toString();
+                if (attrs.isSymbolicLink()) {
+                    String target = Files.readSymbolicLink(file).toString();
+                    d.link(rel, target);
+                    if (Files.isDirectory(file) && dirLinks.size() < MAX_AMBIGUOUS_LINKS) {
+                        dirLinks.add(new String[] {rel, target});
+                    }
+                } else if (attrs.isRegularFile()) {
+                    d.file(rel, Files.getPosixFilePermissions(file).contains(PosixFilePermission.OWNER_EXECUTE),
+                            Hashes.sha256(file));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        for (int mask = 0; mask < 1 << dirLinks.size(); mask++) {
+            for (int i = 0; i < dirLinks.size(); i++) {
+                String[] l = dirLinks.get(i);
+                d.link(l[0], (mask & 1 << i) == 0 ? l[1] : l[1] + "/");
+            }
+            if (d.digest("").equals(pin)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The content hash recorded for a file path, or null. */

@@ -28,25 +28,26 @@ public final class FunctionVm implements AutoCloseable {
     /** Boots with the accelerator in {@code config}, no fallback (tests and tools). */
     public static FunctionVm boot(VmConfig config, Path workDir, HttpClient client, Duration bootTimeout,
             Consumer<String> log) {
-        return boot(config, AcceleratorChoice.of(config.machine().accelerator()), null, workDir, client, bootTimeout,
-                BootLog.to(log));
+        return boot(config, AcceleratorChoice.of(config.machine().accelerator()), null, workDir,
+                VmRecord.inWorkDir(workDir), client, bootTimeout, BootLog.to(log));
     }
 
     /**
      * @param verdicts where KVM failures are remembered, or null not to remember them
-     * @param workDir  holds the console log, the pidfile and the QMP socket
+     * @param workDir  holds the console log and the QMP socket
+     * @param record   where the running VM is recorded; a VM it names from an earlier build is stopped first
      */
     public static FunctionVm boot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts, Path workDir,
-            HttpClient client, Duration bootTimeout, BootLog log) {
-        StaleVmSweeper.sweep(workDir.resolve("qemu.pid"), config.machine().vmm(), log.info());
+            VmRecord record, HttpClient client, Duration bootTimeout, BootLog log) {
+        StaleVmSweeper.sweep(record.file(), config.machine().vmm(), log.info());
         choice.note().ifPresent(log.warn());
         VmConfig first = config.withAccelerator(choice.first());
         if (first.machine().accelerator() != Accelerator.KVM) {
-            return attempt(first, workDir, client, bootTimeout, log);
+            return attempt(first, workDir, record, client, bootTimeout, log);
         }
         Duration window = choice.fallBackToTcg() && KVM_TRIAL.compareTo(bootTimeout) < 0 ? KVM_TRIAL : bootTimeout;
         try {
-            return attempt(first, workDir, client, window, log);
+            return attempt(first, workDir, record, client, window, log);
         } catch (VmException e) {
             Optional<String> why = kvmFailure(e, choice.fallBackToTcg());
             if (why.isEmpty()) {
@@ -61,19 +62,20 @@ public final class FunctionVm implements AutoCloseable {
             log.warn().accept("KVM is present but does not run this guest (" + why.get() + "): booting under TCG"
                     + " instead. Later boots on this host start under TCG at once; -D" + AcceleratorChoice.PROPERTY
                     + "=tcg skips the attempt.");
-            FunctionVm vm = attempt(config.withAccelerator(Accelerator.TCG), workDir, client, bootTimeout, log);
+            FunctionVm vm = attempt(config.withAccelerator(Accelerator.TCG), workDir, record, client, bootTimeout, log);
             remember(verdicts, config, why.get());
             return vm;
         }
     }
 
-    private static FunctionVm attempt(VmConfig config, Path workDir, HttpClient client, Duration timeout, BootLog log) {
+    private static FunctionVm attempt(VmConfig config, Path workDir, VmRecord record, HttpClient client,
+            Duration timeout, BootLog log) {
         Path console = workDir.resolve("console.log");
         log.info().accept("Booting " + config.guest().kernel().getFileName() + " under "
                 + config.machine().vmm().name() + " (" + config.machine().accelerator().description()
                 + "), port 127.0.0.1:" + config.guest().hostPort() + " -> guest " + config.guest().guestPort()
                 + "; console: " + console);
-        VirtualMachine vm = VirtualMachine.start(config, console, workDir.resolve("qemu.pid"));
+        VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project());
         try {
             return new FunctionVm(vm, Readiness.await(vm, client, timeout));
         } catch (RuntimeException e) {

@@ -5,22 +5,49 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Finds a QEMU left behind by an earlier build of the same project (the JVM was killed before its
- * shutdown hook ran) through the pidfile, and stops it. Only a process that is still the VMM's
- * process is touched, so a recycled pid is never killed.
+ * shutdown hook ran) through its {@link VmRecord}, and stops it. Only a live process whose command line still
+ * names the VMM (and the project's {@code -name} tag, when the record has one) is touched, so a
+ * recycled pid is never killed.
+ *
+ * <p>The record: the pid on the first line, then {@code name=<tag>} and {@code project=<dir>} (for humans).
  */
 public final class StaleVmSweeper {
     private StaleVmSweeper() {
     }
 
     static void record(Path pidFile, long pid) throws IOException {
+        record(pidFile, pid, null, null);
+    }
+
+    /** Writes the record via a temp file and an atomic rename, so a sweep never reads half of one. */
+    static void record(Path pidFile, long pid, String tag, Path project) throws IOException {
+        StringBuilder sb = new StringBuilder().append(pid).append('\n');
+        if (tag != null && !tag.isBlank()) {
+            sb.append("name=").append(tag).append('\n');
+        }
+        if (project != null) {
+            sb.append("project=").append(project).append('\n');
+        }
+        Files.createDirectories(pidFile.toAbsolutePath().getParent());
         Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
-        Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
         Files.move(tmp, pidFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The pid a record names, or empty when it is missing or unreadable. */
+    static Optional<Long> recordedPid(Path pidFile) {
+        try {
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** Returns the pid that was stopped, if any. */
@@ -28,17 +55,18 @@ public final class StaleVmSweeper {
         if (!Files.isRegularFile(pidFile)) {
             return Optional.empty();
         }
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
-        } catch (IOException | NumberFormatException e) {
+        Optional<Long> recorded = recordedPid(pidFile);
+        if (recorded.isEmpty()) {
             deleteQuietly(pidFile);
             return Optional.empty();
         }
+        long pid = recorded.get();
+        String tag = field(pidFile, "name=");
         Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         Optional<Long> stopped = Optional.empty();
-        if (handle.isPresent() && isVmm(handle.get(), vmm)) {
-            log.accept("Stopping " + vmm.name() + " (pid " + pid + ") left running by an earlier build");
+        if (handle.isPresent() && isOurVmm(handle.get(), vmm, tag)) {
+            log.accept("Stopping " + vmm.name() + " (pid " + pid + ") left running by an earlier build (record "
+                    + pidFile + ")");
             handle.get().destroy();
             if (!waitGone(handle.get(), 3000)) {
                 handle.get().destroyForcibly();
@@ -50,9 +78,24 @@ public final class StaleVmSweeper {
         return stopped;
     }
 
-    private static boolean isVmm(ProcessHandle h, Vmm vmm) {
+    private static String field(Path pidFile, String prefix) {
+        try {
+            for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) {
+                if (line.startsWith(prefix)) {
+                    return line.substring(prefix.length());
+                }
+            }
+        } catch (IOException ignored) {
+            // No tag: the VMM match alone decides.
+        }
+        return null;
+    }
+
+    private static boolean isOurVmm(ProcessHandle h, Vmm vmm, String tag) {
         // The command line, not just the executable: QEMU may run under a wrapper or interpreter.
-        return h.info().commandLine().or(() -> h.info().command()).map(c -> c.contains(vmm.processMatch())).orElse(false);
+        return h.info().commandLine().or(() -> h.info().command())
+                .map(c -> c.contains(vmm.processMatch()) && (tag == null || c.contains(tag)))
+                .orElse(false);
     }
 
     private static boolean waitGone(ProcessHandle h, long millis) {

@@ -52,6 +52,11 @@ public final class VirtualMachine implements AutoCloseable {
      * The pidfile records the process for {@link StaleVmSweeper}.
      */
     public static VirtualMachine start(VmConfig config, Path consoleLog, Path pidFile) {
+        return start(config, consoleLog, pidFile, null);
+    }
+
+    /** As {@link #start(VmConfig, Path, Path)}, naming the project in the record for humans. */
+    public static VirtualMachine start(VmConfig config, Path consoleLog, Path pidFile, Path project) {
         checkFile(config.guest().kernel(), "kernel", "unikernel.kernel");
         if (config.guest().initrd() != null) {
             checkFile(config.guest().initrd(), "initrd", "unikernel.initrd");
@@ -82,7 +87,7 @@ public final class VirtualMachine implements AutoCloseable {
             Process p = pb.start();
             VirtualMachine vm = new VirtualMachine(config, p, consoleLog, pidFile, qmpSocket, t0);
             Runtime.getRuntime().addShutdownHook(vm.shutdownHook);
-            StaleVmSweeper.record(pidFile, p.pid());
+            StaleVmSweeper.record(pidFile, p.pid(), config.machine().name(), project);
             return vm;
         } catch (IOException e) {
             throw new VmException("Could not start " + config.machine().binary() + ": " + e.getMessage(), e);
@@ -219,8 +224,7 @@ public final class VirtualMachine implements AutoCloseable {
             if (qmpSocket.getParent().getFileName().toString().startsWith("ukfaas-qmp")) {
                 Files.deleteIfExists(qmpSocket.getParent());
             }
-            if (Files.isRegularFile(pidFile)
-                    && Files.readString(pidFile, StandardCharsets.US_ASCII).trim().equals(Long.toString(process.pid()))) {
+            if (StaleVmSweeper.recordedPid(pidFile).filter(pid -> pid == process.pid()).isPresent()) {
                 Files.delete(pidFile);
             }
         } catch (IOException ignored) {

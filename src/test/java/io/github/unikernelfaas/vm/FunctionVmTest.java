@@ -43,7 +43,7 @@ class FunctionVmTest {
             vm = fvm.vm();
             assertTrue(vm.isAlive());
             assertTrue(fvm.bootSeconds() > 0);
-            assertEquals(Long.toString(vm.pid()), Files.readString(dir.resolve("work/qemu.pid")).trim());
+            assertEquals(Long.toString(vm.pid()), Files.readAllLines(dir.resolve("work/qemu.pid")).get(0));
         }
         assertFalse(vm.isAlive(), "closing stops QEMU");
         assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the pidfile goes with it");
@@ -84,7 +84,8 @@ class FunctionVmTest {
 
     private FunctionVm bootAuto(VmConfig c, KvmVerdicts verdicts, List<String> warnings) {
         return FunctionVm.boot(c, new AcceleratorChoice(Accelerator.KVM, true, Optional.empty()), verdicts,
-                dir.resolve("work"), http, Duration.ofSeconds(30), new BootLog(log::add, warnings::add));
+                dir.resolve("work"), VmRecord.inWorkDir(dir.resolve("work")), http, Duration.ofSeconds(30),
+                new BootLog(log::add, warnings::add));
     }
 
     @Test
@@ -129,7 +130,8 @@ class FunctionVmTest {
         VmConfig c = config("kvmhalt").withAccelerator(Accelerator.KVM);
         KvmVerdicts verdicts = new KvmVerdicts(dir.resolve("cache/accel"));
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(c,
-                AcceleratorChoice.of(Accelerator.KVM), verdicts, dir.resolve("work"), http, Duration.ofSeconds(60),
+                AcceleratorChoice.of(Accelerator.KVM), verdicts, dir.resolve("work"), VmRecord.inWorkDir(dir.resolve("work")),
+                http, Duration.ofSeconds(60),
                 BootLog.to(log::add)));
         assertTrue(e.getMessage().contains("does not run under KVM"), e.getMessage());
         assertTrue(e.getMessage().contains("-Dunikernel.accel=tcg"), e.getMessage());
@@ -217,6 +219,71 @@ class FunctionVmTest {
         } finally {
             orphan.destroyForcibly();
             other.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theRecordOfARunningVmLivesInTheCacheAndOutlivesTarget() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("my-fn"));
+        Path target = project.resolve("target");
+        VmRecord record = VmRecord.forProject(dir.resolve("cache"), project);
+        assertTrue(record.file().getFileName().toString().matches("[0-9a-f]{16}\\.pid"), record.toString());
+        assertEquals(dir.resolve("cache/vms"), record.file().getParent());
+        assertEquals(record, VmRecord.forProject(dir.resolve("cache"), project.resolve("../my-fn")),
+                "one record per project directory, however it is spelt");
+
+        VmConfig c = config("serve");
+        FunctionVm orphan = boot(c, target.resolve("unikernel"), record);
+        FunctionVm next = null;
+        try {
+            List<String> lines = Files.readAllLines(record.file());
+            assertEquals(List.of(Long.toString(orphan.vm().pid()), "name=t", "project=" + project), lines);
+            // What a killed build followed by mvn clean leaves: a running VM and no target/.
+            io.github.unikernelfaas.host.Trees.delete(target);
+            assertTrue(Files.exists(record.file()), "the record is not in target/");
+
+            Guest g = c.guest();
+            VmConfig again = new VmConfig(c.machine(), new Guest(g.kernel(), g.initrd(), g.kernelArgs(), g.root(), g.fs0(),
+                    g.fs0Initrd(), Ports.free(), g.guestPort(), g.virtio()));
+            next = boot(again, target.resolve("unikernel"), record);
+            assertFalse(orphan.isAlive(), "the sweep stopped the orphan before booting");
+            assertTrue(log.stream().anyMatch(l -> l.contains("Stopping QEMU (pid " + orphan.vm().pid() + ")")),
+                    log.toString());
+            assertEquals(Long.toString(next.vm().pid()), Files.readAllLines(record.file()).get(0));
+        } finally {
+            orphan.close();
+            if (next != null) {
+                next.close();
+            }
+        }
+        assertFalse(Files.exists(record.file()), "the record goes with the last VM");
+    }
+
+    private FunctionVm boot(VmConfig c, Path workDir, VmRecord record) {
+        return FunctionVm.boot(c, AcceleratorChoice.of(Accelerator.TCG), null, workDir, record, http,
+                Duration.ofSeconds(30), new BootLog(log::add, log::add));
+    }
+
+    @Test
+    void theSweepLeavesARecycledPidAloneAndAQemuOfAnotherProject() throws Exception {
+        VmConfig c = config("hang");
+        Process otherQemu = new ProcessBuilder(c.machine().binary().toString(), "-kernel", c.guest().kernel().toString(),
+                "-netdev", "user,hostfwd=tcp:127.0.0.1:" + c.guest().hostPort() + "-:1", "-name", "unikernel-faas:other")
+                .start();
+        Process notQemu = new ProcessBuilder("sleep", "60").start();
+        try {
+            Path record = dir.resolve("cache/vms/0123456789abcdef.pid");
+            StaleVmSweeper.record(record, notQemu.pid(), "unikernel-faas:mine", dir);
+            assertEquals(Optional.empty(), StaleVmSweeper.sweep(record, Qemu.INSTANCE, log::add));
+            assertTrue(notQemu.isAlive(), "a recycled pid of another program is never touched");
+            assertFalse(Files.exists(record), "the stale record is dropped");
+
+            StaleVmSweeper.record(record, otherQemu.pid(), "unikernel-faas:mine", dir);
+            assertEquals(Optional.empty(), StaleVmSweeper.sweep(record, Qemu.INSTANCE, log::add));
+            assertTrue(otherQemu.isAlive(), "a QEMU without this project's -name tag is not ours");
+        } finally {
+            otherQemu.destroyForcibly();
+            notQemu.destroyForcibly();
         }
     }
 
