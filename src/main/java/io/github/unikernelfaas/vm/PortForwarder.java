@@ -59,6 +59,12 @@ public final class PortForwarder implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /** Whether it still accepts connections (for tests: close() must end the accept loop). */
+    boolean listening(long waitMillis) throws InterruptedException {
+        acceptor.join(waitMillis);
+        return acceptor.isAlive();
+    }
+
     private void acceptLoop() {
         while (!closed) {
             try {
