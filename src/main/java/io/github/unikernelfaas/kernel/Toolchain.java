@@ -1,14 +1,15 @@
 package io.github.unikernelfaas.kernel;
 
 import io.github.unikernelfaas.host.HostTool;
+import io.github.unikernelfaas.host.ProcessRunner;
+import io.github.unikernelfaas.host.ProcessTimeoutException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +30,7 @@ public final class Toolchain {
         TOOLS.put("gzip", "gzip");
     }
 
+    private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern MAKE_VERSION = Pattern.compile("GNU Make (\\d+)\\.(\\d+)");
 
     /** What the kernel cache key records of the compiler and make. */
@@ -40,6 +42,10 @@ public final class Toolchain {
 
     /** Checks every tool and make >= 4.1; returns the versions. */
     public static Versions check(String pathEnv) {
+        return check(pathEnv, VERSION_TIMEOUT);
+    }
+
+    static Versions check(String pathEnv, Duration versionTimeout) {
         List<String> missing = new ArrayList<>();
         List<String> packages = new ArrayList<>();
         TOOLS.forEach((tool, pkg) -> {
@@ -53,9 +59,9 @@ public final class Toolchain {
                     + ", missing on this machine. Install with: sudo apt-get install " + String.join(" ", packages)
                     + " (or pass a prebuilt kernel with -Dunikernel.kernel=...)");
         }
-        String make = firstLine(run(HostTool.find("make", pathEnv).orElseThrow(), "--version"));
+        String make = firstLine(run(HostTool.find("make", pathEnv).orElseThrow(), "--version", versionTimeout));
         checkMakeVersion(make);
-        String gcc = firstLine(run(HostTool.find("gcc", pathEnv).orElseThrow(), "--version"));
+        String gcc = firstLine(run(HostTool.find("gcc", pathEnv).orElseThrow(), "--version", versionTimeout));
         return new Versions(gcc, make);
     }
 
@@ -72,15 +78,13 @@ public final class Toolchain {
         }
     }
 
-    private static String run(Path program, String arg) {
+    private static String run(Path program, String arg, Duration timeout) {
         try {
-            Process p = new ProcessBuilder(program.toString(), arg).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-            return out;
+            ProcessRunner.Result r = ProcessRunner.run(List.of(program.toString(), arg), Map.of(), timeout,
+                    64 * 1024);
+            return r.stdout().isBlank() ? r.stderr() : r.stdout();
+        } catch (ProcessTimeoutException e) {
+            throw new KernelBuildException("Asking " + program + " for its version timed out: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new KernelBuildException("Could not run " + program + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -2,14 +2,16 @@ package io.github.unikernelfaas.rootfs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.unikernelfaas.host.ProcessRunner;
+import io.github.unikernelfaas.host.ProcessTimeoutException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * Checks the function on the host before anything boots: the entry file exists, every module parses
@@ -20,13 +22,19 @@ import java.util.concurrent.TimeUnit;
 public final class FunctionChecker {
     public static final String ENTRY = "function.py";
     private static final String SCRIPT = "check_function.py";
-    private static final long TIMEOUT_SECONDS = 60;
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Enough for the JSON verdict on any function; stderr keeps its tail. */
+    private static final int OUTPUT_LIMIT = 4 << 20;
 
     private FunctionChecker() {
     }
 
     /** @param grammar the guest CPython's (major, minor): what ast.parse's feature_version checks against */
     public static void check(Path python, Path sourceDir, List<Integer> grammar) {
+        check(python, sourceDir, grammar, TIMEOUT);
+    }
+
+    static void check(Path python, Path sourceDir, List<Integer> grammar, Duration timeout) {
         if (grammar.size() != 2) {
             throw new IllegalArgumentException("grammar must be (major, minor), not " + grammar);
         }
@@ -37,7 +45,7 @@ public final class FunctionChecker {
                     + " `def handler(event):` returning the response, or set unikernel.functionDirectory to the"
                     + " directory that holds function.py");
         }
-        JsonNode result = runChecker(python, sourceDir, version);
+        JsonNode result = runChecker(python, sourceDir, version, timeout);
         List<String> problems = new ArrayList<>();
         for (JsonNode e : result.path("syntaxErrors")) {
             Path file = sourceDir.resolve(e.path("file").asText());
@@ -59,29 +67,26 @@ public final class FunctionChecker {
         }
     }
 
-    private static JsonNode runChecker(Path python, Path sourceDir, String version) {
+    private static JsonNode runChecker(Path python, Path sourceDir, String version, Duration timeout) {
         Path script = null;
         try {
             script = Files.createTempFile("unikernel-faas-check", ".py");
             try (InputStream in = FunctionChecker.class.getResourceAsStream(SCRIPT)) {
                 Files.write(script, in.readAllBytes());
             }
-            Process p = new ProcessBuilder(python.toString(), script.toString(), sourceDir.toString(), ENTRY,
-                    version)
-                    .redirectErrorStream(false)
-                    .start();
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            byte[] err = p.getErrorStream().readAllBytes();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new FunctionException("Checking the function with " + python + " took over " + TIMEOUT_SECONDS
-                        + " s");
+            ProcessRunner.Result r;
+            try {
+                r = ProcessRunner.run(List.of(python.toString(), script.toString(), sourceDir.toString(), ENTRY,
+                        version), Map.of(), timeout, OUTPUT_LIMIT);
+            } catch (ProcessTimeoutException e) {
+                throw new FunctionException("Checking the function with " + python + " took over "
+                        + timeout.toSeconds() + " s: " + e.getMessage(), e);
             }
-            if (p.exitValue() != 0) {
-                throw new FunctionException("Checking the function with " + python + " failed (exit " + p.exitValue()
-                        + "; python 3.8 or newer is needed):\n" + new String(err, StandardCharsets.UTF_8).strip());
+            if (r.exitCode() != 0) {
+                throw new FunctionException("Checking the function with " + python + " failed (exit " + r.exitCode()
+                        + "; python 3.8 or newer is needed):\n" + r.stderr().strip());
             }
+            String out = r.stdout();
             return new ObjectMapper().readTree(out);
         } catch (IOException e) {
             throw new FunctionException("Could not run " + python + " to check the function: " + e.getMessage(), e);

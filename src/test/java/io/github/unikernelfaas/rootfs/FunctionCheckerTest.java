@@ -8,6 +8,8 @@ import io.github.unikernelfaas.flavour.TestFlavours;
 import io.github.unikernelfaas.host.HostTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,5 +90,15 @@ class FunctionCheckerTest {
         assertTrue(failing("async def handler(event):\n    return 1\n").getMessage().contains("async def"));
         assertTrue(failing("def handler():\n    return 1\n").getMessage().contains("takes no arguments"));
         assertTrue(failing("def handler(a, b, c):\n    return 1\n").getMessage().contains("3 required arguments"));
+    }
+
+    @Test
+    void aCheckerThatHangsWithItsStdoutOpenTimesOut() throws Exception {
+        Files.writeString(src.resolve("function.py"), "def handler(event):\n    return event\n");
+        Path hanging = Files.writeString(src.resolve("hanging-python"), "#!/bin/sh\necho '{'\nsleep 30\n");
+        Files.setPosixFilePermissions(hanging, PosixFilePermissions.fromString("rwxr-xr-x"));
+        FunctionException e = assertThrows(FunctionException.class,
+                () -> FunctionChecker.check(hanging, src, GRAMMAR, Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("took over 1 s"), e.getMessage());
     }
 }
