@@ -40,16 +40,35 @@ public final class Toolchain {
     private Toolchain() {
     }
 
-    /** Checks every tool and make >= 4.1; returns the versions. */
+    /** Checks every tool and make >= 4.1 (make from PATH); returns the versions. */
     public static Versions check(String pathEnv) {
-        return check(pathEnv, VERSION_TIMEOUT);
+        return check(pathEnv, locateMake(null, pathEnv), VERSION_TIMEOUT);
     }
 
-    static Versions check(String pathEnv, Duration versionTimeout) {
+    /** Checks every tool and the given make (>= 4.1); returns the versions. */
+    public static Versions check(String pathEnv, Path make) {
+        return check(pathEnv, make, VERSION_TIMEOUT);
+    }
+
+    /**
+     * The make binary: {@code configured} (unikernel.make: a name on PATH or a path), else make from PATH.
+     * Fails naming the setting when the configured one is not there; null when make is neither set nor on PATH.
+     */
+    public static Path locateMake(String configured, String pathEnv) {
+        boolean unset = configured == null || configured.isBlank();
+        if (unset && HostTool.find("make", pathEnv).isEmpty()) {
+            return null; // check() names it with the other missing tools
+        }
+        return HostTool.require(configured, "make", pathEnv, "unikernel.make",
+                "Install GNU Make (sudo apt-get install make)");
+    }
+
+    static Versions check(String pathEnv, Path make, Duration versionTimeout) {
         List<String> missing = new ArrayList<>();
         List<String> packages = new ArrayList<>();
         TOOLS.forEach((tool, pkg) -> {
-            if (HostTool.find(tool, pathEnv).isEmpty()) {
+            boolean found = tool.equals("make") ? make != null : HostTool.find(tool, pathEnv).isPresent();
+            if (!found) {
                 missing.add(tool);
                 packages.add(pkg);
             }
@@ -57,12 +76,13 @@ public final class Toolchain {
         if (!missing.isEmpty()) {
             throw new KernelBuildException("Building the Unikraft kernel needs " + String.join(", ", missing)
                     + ", missing on this machine. Install with: sudo apt-get install " + String.join(" ", packages)
-                    + " (or pass a prebuilt kernel with -Dunikernel.kernel=...)");
+                    + " (or pass a prebuilt kernel with -Dunikernel.kernel=..."
+                    + (make == null ? ", or a make elsewhere with -Dunikernel.make=/path/to/make" : "") + ")");
         }
-        String make = firstLine(run(HostTool.find("make", pathEnv).orElseThrow(), "--version", versionTimeout));
-        checkMakeVersion(make);
+        String makeVersion = firstLine(run(make, "--version", versionTimeout));
+        checkMakeVersion(makeVersion);
         String gcc = firstLine(run(HostTool.find("gcc", pathEnv).orElseThrow(), "--version", versionTimeout));
-        return new Versions(gcc, make);
+        return new Versions(gcc, makeVersion);
     }
 
     static void checkMakeVersion(String versionLine) {

@@ -70,6 +70,10 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.jobs", defaultValue = "0")
     private int jobs;
 
+    /** The make that builds the kernel (GNU Make 4.1+): a program name on PATH or a path. */
+    @Parameter(property = "unikernel.make", defaultValue = "make")
+    private String make;
+
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         StdlibPolicy.Decision stdlibNeeded = stdlibDecision(); // first: a refused setting fails before any work
@@ -117,8 +121,8 @@ public class BuildMojo extends AbstractSourceMojo {
     /** No prebuilt kernel: build ours (or take it from the cache). */
     private void buildKernel(SourceSet set) {
         String path = System.getenv("PATH");
-        Toolchain.Versions toolchain = Toolchain.check(path);
-        Path make = HostTool.require(null, "make", path, "unikernel.make", "sudo apt-get install make");
+        Path make = Toolchain.locateMake(this.make, path);
+        Toolchain.Versions toolchain = Toolchain.check(path, make);
         int cores = jobs > 0 ? jobs : Runtime.getRuntime().availableProcessors();
         KernelBuilder.Result built = KernelBuilder.buildOrReuse(new KernelBuilder.Request(
                 KernelSources.of(set, unikraftVersion()),

@@ -32,7 +32,7 @@ class ToolchainTest {
     @Test
     void readsTheVersions() throws Exception {
         allTools("echo 'GNU Make 4.3'");
-        Toolchain.Versions v = Toolchain.check(bin.toString(), Duration.ofSeconds(30));
+        Toolchain.Versions v = Toolchain.check(bin.toString(), bin.resolve("make"), Duration.ofSeconds(30));
         assertEquals("GNU Make 4.3", v.make());
         assertEquals("gcc (Debian 12.2.0-14) 12.2.0", v.gcc());
     }
@@ -41,8 +41,37 @@ class ToolchainTest {
     void aToolThatHangsWithItsStdoutOpenTimesOut() throws Exception {
         allTools("echo 'GNU Make 4.3'; sleep 30");
         KernelBuildException e = assertThrows(KernelBuildException.class,
-                () -> Toolchain.check(bin.toString(), Duration.ofSeconds(1)));
+                () -> Toolchain.check(bin.toString(), bin.resolve("make"), Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("version timed out"), e.getMessage());
         assertTrue(e.getMessage().contains("did not finish within 1 s"), e.getMessage());
+    }
+
+    @Test
+    void unikernelMakeNamesAMakeOffPath() throws Exception {
+        allTools("echo 'GNU Make 3.81'");
+        Path gmake = Files.createDirectories(bin.resolve("opt")).resolve("gmake");
+        Files.writeString(gmake, "#!/bin/sh\necho 'GNU Make 4.4.1'\n");
+        Files.setPosixFilePermissions(gmake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path make = Toolchain.locateMake(gmake.toString(), bin.toString());
+        assertEquals(gmake, make);
+        assertEquals("GNU Make 4.4.1", Toolchain.check(bin.toString(), make).make(), "not PATH's old make");
+        assertEquals(bin.resolve("make"), Toolchain.locateMake("make", bin.toString()), "a name is looked up on PATH");
+    }
+
+    @Test
+    void aMissingConfiguredMakeNamesTheSetting() {
+        Exception e = assertThrows(RuntimeException.class,
+                () -> Toolchain.locateMake(bin.resolve("nope/make").toString(), bin.toString()));
+        assertTrue(e.getMessage().contains("(unikernel.make) does not exist"), e.getMessage());
+    }
+
+    @Test
+    void noMakeAnywhereIsNamedWithTheOtherMissingTools() throws Exception {
+        tool("gcc", "echo gcc");
+        assertEquals(null, Toolchain.locateMake(null, bin.toString()));
+        KernelBuildException e = assertThrows(KernelBuildException.class,
+                () -> Toolchain.check(bin.toString(), (Path) null));
+        assertTrue(e.getMessage().contains("needs make, flex"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dunikernel.make="), e.getMessage());
     }
 }
