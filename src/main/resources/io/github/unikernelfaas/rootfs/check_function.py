@@ -17,6 +17,12 @@ def handler_arity(tree):
             return True, None, "handler is `async def`; the wrapper calls it synchronously: make it a plain def"
         if isinstance(node, ast.FunctionDef) and node.name == "handler":
             args = node.args
+            required_kw = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+            if required_kw:
+                return True, None, ("handler has required keyword-only parameter%s %s; the wrapper calls handler(event)"
+                                    " or handler(event, context), so give %s a default"
+                                    % ("s" if len(required_kw) > 1 else "", ", ".join(required_kw),
+                                       "them" if len(required_kw) > 1 else "it"))
             if args.vararg is not None:
                 return True, 2, None
             count = len(getattr(args, "posonlyargs", [])) + len(args.args)

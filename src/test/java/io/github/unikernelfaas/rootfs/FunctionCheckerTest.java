@@ -90,6 +90,20 @@ class FunctionCheckerTest {
         assertTrue(failing("async def handler(event):\n    return 1\n").getMessage().contains("async def"));
         assertTrue(failing("def handler():\n    return 1\n").getMessage().contains("takes no arguments"));
         assertTrue(failing("def handler(a, b, c):\n    return 1\n").getMessage().contains("3 required arguments"));
+        String kwOnly = failing("def handler(event, *, flag):\n    return 1\n").getMessage();
+        assertTrue(kwOnly.contains("required keyword-only parameter flag;"), kwOnly);
+        assertTrue(kwOnly.contains("handler(event) or handler(event, context)"), kwOnly);
+        assertTrue(failing("def handler(*args, a, b=1, **kw):\n    return 1\n").getMessage()
+                .contains("keyword-only parameter a;"), "also after *args");
+    }
+
+    @Test
+    void optionalKeywordOnlyParametersAndStarArgsAreFine() throws Exception {
+        for (String def : List.of("def handler(event, *, flag=False):", "def handler(*args):",
+                "def handler(event, **kwargs):", "def handler(event, *rest, flag=None, **kw):")) {
+            Files.writeString(src.resolve("function.py"), def + "\n    return event\n");
+            assertDoesNotThrow(() -> FunctionChecker.check(python, src, GRAMMAR), def);
+        }
     }
 
     @Test
