@@ -3,6 +3,7 @@ package io.github.unikernelfaas.image;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * What goes into the image.
@@ -29,16 +30,30 @@ public record ImageSpec(Path kernel, Path fs0, String pythonLib, String name, St
         kernelPatches = kernelPatches == null ? List.of() : List.copyOf(kernelPatches);
     }
 
-    /** Splits "name:tag" (the tag defaults to latest); names are lower-cased as registries require. */
+    /**
+     * Splits "name:tag" (the tag defaults to latest). The repository name is lower-cased, as registries
+     * require; the tag is case-sensitive and kept as given.
+     */
     public static ImageSpec of(Path kernel, Path fs0, String pythonLib, String reference, String unikraftVersion) {
-        String ref = reference.toLowerCase(Locale.ROOT);
-        int slash = ref.lastIndexOf('/');
-        int colon = ref.lastIndexOf(':');
-        if (colon > slash) {
-            return new ImageSpec(kernel, fs0, pythonLib, ref.substring(0, colon), ref.substring(colon + 1),
-                    unikraftVersion, List.of(), null, null);
-        }
-        return new ImageSpec(kernel, fs0, pythonLib, ref, "latest", unikraftVersion, List.of(), null, null);
+        String[] split = split(reference);
+        return new ImageSpec(kernel, fs0, pythonLib, split[0].toLowerCase(Locale.ROOT), split[1], unikraftVersion,
+                List.of(), null, null);
+    }
+
+    /** What to log when {@link #of} lower-cased the repository name of {@code reference}; empty if it did not. */
+    public static Optional<String> lowerCasedNote(String reference) {
+        String name = split(reference)[0];
+        String lower = name.toLowerCase(Locale.ROOT);
+        return name.equals(lower) ? Optional.empty() : Optional.of("Image name " + name + " lower-cased to " + lower
+                + " (registries require lower-case repository names; the tag stays as given)");
+    }
+
+    /** {name, tag}: a colon after the last slash starts the tag (one before it is a registry port). */
+    private static String[] split(String reference) {
+        int slash = reference.lastIndexOf('/');
+        int colon = reference.lastIndexOf(':');
+        return colon > slash ? new String[] {reference.substring(0, colon), reference.substring(colon + 1)}
+                : new String[] {reference, "latest"};
     }
 
     public ImageSpec withKernelPatches(List<String> patches) {

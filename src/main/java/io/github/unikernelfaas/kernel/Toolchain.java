@@ -1,14 +1,15 @@
 package io.github.unikernelfaas.kernel;
 
 import io.github.unikernelfaas.host.HostTool;
+import io.github.unikernelfaas.host.ProcessRunner;
+import io.github.unikernelfaas.host.ProcessTimeoutException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +30,7 @@ public final class Toolchain {
         TOOLS.put("gzip", "gzip");
     }
 
+    private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern MAKE_VERSION = Pattern.compile("GNU Make (\\d+)\\.(\\d+)");
 
     /** What the kernel cache key records of the compiler and make. */
@@ -38,12 +40,35 @@ public final class Toolchain {
     private Toolchain() {
     }
 
-    /** Checks every tool and make >= 4.1; returns the versions. */
+    /** Checks every tool and make >= 4.1 (make from PATH); returns the versions. */
     public static Versions check(String pathEnv) {
+        return check(pathEnv, locateMake(null, pathEnv), VERSION_TIMEOUT);
+    }
+
+    /** Checks every tool and the given make (>= 4.1); returns the versions. */
+    public static Versions check(String pathEnv, Path make) {
+        return check(pathEnv, make, VERSION_TIMEOUT);
+    }
+
+    /**
+     * The make binary: {@code configured} (unikernel.make: a name on PATH or a path), else make from PATH.
+     * Fails naming the setting when the configured one is not there; null when make is neither set nor on PATH.
+     */
+    public static Path locateMake(String configured, String pathEnv) {
+        boolean unset = configured == null || configured.isBlank();
+        if (unset && HostTool.find("make", pathEnv).isEmpty()) {
+            return null; // check() names it with the other missing tools
+        }
+        return HostTool.require(configured, "make", pathEnv, "unikernel.make",
+                "Install GNU Make (sudo apt-get install make)");
+    }
+
+    static Versions check(String pathEnv, Path make, Duration versionTimeout) {
         List<String> missing = new ArrayList<>();
         List<String> packages = new ArrayList<>();
         TOOLS.forEach((tool, pkg) -> {
-            if (HostTool.find(tool, pathEnv).isEmpty()) {
+            boolean found = tool.equals("make") ? make != null : HostTool.find(tool, pathEnv).isPresent();
+            if (!found) {
                 missing.add(tool);
                 packages.add(pkg);
             }
@@ -51,12 +76,13 @@ public final class Toolchain {
         if (!missing.isEmpty()) {
             throw new KernelBuildException("Building the Unikraft kernel needs " + String.join(", ", missing)
                     + ", missing on this machine. Install with: sudo apt-get install " + String.join(" ", packages)
-                    + " (or pass a prebuilt kernel with -Dunikernel.kernel=...)");
+                    + " (or pass a prebuilt kernel with -Dunikernel.kernel=..."
+                    + (make == null ? ", or a make elsewhere with -Dunikernel.make=/path/to/make" : "") + ")");
         }
-        String make = firstLine(run(HostTool.find("make", pathEnv).orElseThrow(), "--version"));
-        checkMakeVersion(make);
-        String gcc = firstLine(run(HostTool.find("gcc", pathEnv).orElseThrow(), "--version"));
-        return new Versions(gcc, make);
+        String makeVersion = firstLine(run(make, "--version", versionTimeout));
+        checkMakeVersion(makeVersion);
+        String gcc = firstLine(run(HostTool.find("gcc", pathEnv).orElseThrow(), "--version", versionTimeout));
+        return new Versions(gcc, makeVersion);
     }
 
     static void checkMakeVersion(String versionLine) {
@@ -72,15 +98,13 @@ public final class Toolchain {
         }
     }
 
-    private static String run(Path program, String arg) {
+    private static String run(Path program, String arg, Duration timeout) {
         try {
-            Process p = new ProcessBuilder(program.toString(), arg).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-            return out;
+            ProcessRunner.Result r = ProcessRunner.run(List.of(program.toString(), arg), Map.of(), timeout,
+                    64 * 1024);
+            return r.stdout().isBlank() ? r.stderr() : r.stdout();
+        } catch (ProcessTimeoutException e) {
+            throw new KernelBuildException("Asking " + program + " for its version timed out: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new KernelBuildException("Could not run " + program + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

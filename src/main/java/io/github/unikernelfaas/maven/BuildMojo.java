@@ -6,6 +6,7 @@ import io.github.unikernelfaas.rootfs.Fs0Assembler;
 import io.github.unikernelfaas.rootfs.Fs0Cpio;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionChecker;
+import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.rootfs.Requirements;
 import io.github.unikernelfaas.rootfs.Stdlib;
 import io.github.unikernelfaas.rootfs.StdlibPolicy;
@@ -23,6 +24,7 @@ import org.apache.maven.plugin.MojoFailureException;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -45,6 +47,14 @@ public class BuildMojo extends AbstractSourceMojo {
     /** The host python3 used to check the function's syntax and to run pip. */
     @Parameter(property = "unikernel.python", defaultValue = "python3")
     private String python;
+
+    /**
+     * A CPython of the guest's version (e.g. python3.7) to compile the function with: a program name or path.
+     * Blank: looked for on PATH and in ~/.pyenv/versions; "none": not looked for (the host python3's ast then
+     * checks the grammar).
+     */
+    @Parameter(property = "unikernel.guestPython")
+    private String guestPython;
 
     /** Pure-Python dependencies, installed into fs0's site-packages. */
     @Parameter(property = "unikernel.requirements", defaultValue = "${project.basedir}/requirements.txt")
@@ -70,13 +80,25 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.jobs", defaultValue = "0")
     private int jobs;
 
+    /** The make that builds the kernel (GNU Make 4.1+): a program name on PATH or a path. */
+    @Parameter(property = "unikernel.make", defaultValue = "make")
+    private String make;
+
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         StdlibPolicy.Decision stdlibNeeded = stdlibDecision(); // first: a refused setting fails before any work
         Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
                 "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
         Path source = functionDirectory.toPath();
-        FunctionChecker.check(pythonBin, source, flavour().grammarVersion());
+        List<Integer> grammar = flavour().grammarVersion();
+        String guestVersion = grammar.get(0) + "." + grammar.get(1);
+        Optional<Path> guest = GuestPython.find(guestPython, guestVersion, System.getenv("PATH"),
+                Path.of(System.getProperty("user.home")));
+        getLog().info(guest.map(g -> "Checking the function by compiling it with CPython " + guestVersion + ": " + g)
+                .orElse("Checking the function with " + pythonBin + "'s ast in the Python " + guestVersion
+                        + " grammar (no CPython " + guestVersion + " found: set unikernel.guestPython for the exact"
+                        + " check)"));
+        FunctionChecker.check(pythonBin, source, grammar, guest);
         Fs0Layout layout = fs0Layout();
         List<String> files = Fs0Assembler.assemble(source, layout);
         Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
@@ -117,8 +139,8 @@ public class BuildMojo extends AbstractSourceMojo {
     /** No prebuilt kernel: build ours (or take it from the cache). */
     private void buildKernel(SourceSet set) {
         String path = System.getenv("PATH");
-        Toolchain.Versions toolchain = Toolchain.check(path);
-        Path make = HostTool.require(null, "make", path, "unikernel.make", "sudo apt-get install make");
+        Path make = Toolchain.locateMake(this.make, path);
+        Toolchain.Versions toolchain = Toolchain.check(path, make);
         int cores = jobs > 0 ? jobs : Runtime.getRuntime().availableProcessors();
         KernelBuilder.Result built = KernelBuilder.buildOrReuse(new KernelBuilder.Request(
                 KernelSources.of(set, unikraftVersion()),

@@ -17,6 +17,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 public class PackageMojo extends AbstractImageMojo {
     @Override
     protected void run() {
+        ImageSpec.lowerCasedNote(image).ifPresent(getLog()::info);
         ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), flavour().pythonLib(), image, unikraftVersion())
                 .withKernelPatches(kernelPatches());
         if (rootKind() == RootKind.INITRD) {
