@@ -67,14 +67,14 @@ class PortForwarderTest {
     @Test
     void everyOneOfABurstOfClientsGetsItsOwnAnswer() throws Exception {
         int up = startUpstream();
-        ExecutorService pool = Executors.newFixedThreadPool(100);
+        ExecutorService pool = Executors.newFixedThreadPool(30);
         try (PortForwarder f = PortForwarder.start(Ports.free(), up, s -> { })) {
             List<Future<String>> answers = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 30; i++) {
                 String word = "client-" + i;
                 answers.add(pool.submit(() -> ask(f.port(), word)));
             }
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 30; i++) {
                 assertEquals("echo: client-" + i, answers.get(i).get(60, TimeUnit.SECONDS));
             }
         } finally {
