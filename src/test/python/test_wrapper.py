@@ -290,13 +290,7 @@ class InProcessTest(unittest.TestCase):
             def __getattr__(self, name):
                 return getattr(self.sock, name)
 
-        with socket.socket() as listener:
-            listener.bind((HOST, 0))
-            listener.listen(1)
-            client = socket.create_connection(listener.getsockname(), timeout=10)
-            self.addCleanup(client.close)
-            accepted, address = listener.accept()
-        self.addCleanup(accepted.close)
+        client, accepted, address = connected_pair(self)
         client.sendall(b'POST /a?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\n{"a":1}'
                        b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         app = self.wrapper.App(lambda event, context: {"echo": event}, True, 1000)
@@ -328,13 +322,7 @@ class InProcessTest(unittest.TestCase):
                     b"5\r\n{\"a\":\r\n3;ext=1\r\n 2}\r\n0\r\nX-Trailer: t\r\n\r\n"
                     b"GET /health HTTP/1.1\n\n"
                     b"GET /x HTTP/1.0\r\n\r\n")
-        with socket.socket() as listener:
-            listener.bind((HOST, 0))
-            listener.listen(1)
-            client = socket.create_connection(listener.getsockname(), timeout=10)
-            self.addCleanup(client.close)
-            accepted, address = listener.accept()
-        self.addCleanup(accepted.close)
+        client, accepted, address = connected_pair(self)
         app = self.wrapper.App(lambda event, context: {"echo": event}, True, 1000)
         conn = self.wrapper.Connection(accepted, app)
         alive = []
@@ -354,6 +342,18 @@ class InProcessTest(unittest.TestCase):
             answers.append((status, headers["connection"], json.loads(body)))
         self.assertEqual([(200, "keep-alive", {"echo": {"a": 1}}), (200, "keep-alive", {"echo": {"a": 2}}),
                           (200, "keep-alive", {"status": "ok"}), (200, "close", {"echo": None})], answers)
+
+
+def connected_pair(test):
+    """A connected (client, accepted, address) socket pair on loopback, closed when the test ends."""
+    with socket.socket() as listener:
+        listener.bind((HOST, 0))
+        listener.listen(1)
+        client = socket.create_connection(listener.getsockname(), timeout=10)
+        test.addCleanup(client.close)
+        accepted, address = listener.accept()
+    test.addCleanup(accepted.close)
+    return client, accepted, address
 
 
 class SharedGuestTest(unittest.TestCase):

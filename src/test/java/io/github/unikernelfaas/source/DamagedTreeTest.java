@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +44,7 @@ class DamagedTreeTest {
     }
 
     private SourceResolver.Builder resolver() {
-        return SourceResolver.builder(cache).mirror(server.base()).log(log)
-                .connectTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(10))
-                .lockTimeout(Duration.ofSeconds(30));
+        return SourceResolverTest.resolver(cache, server, log);
     }
 
     /** Cuts the core's Makefile.uk in half and deletes the lib's main.c, as a full disk or a stray rm would. */

@@ -59,6 +59,11 @@ class SourceResolverTest {
     }
 
     private SourceResolver.Builder resolver() {
+        return resolver(cache, server, log);
+    }
+
+    /** A resolver of {@code cache} fetching from the fixture server, with short test timeouts. */
+    static SourceResolver.Builder resolver(Path cache, FixtureServer server, FetchLog log) {
         return SourceResolver.builder(cache).mirror(server.base()).log(log)
                 .connectTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(10))
                 .lockTimeout(Duration.ofSeconds(30));
