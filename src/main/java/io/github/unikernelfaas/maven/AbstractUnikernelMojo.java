@@ -14,7 +14,11 @@ import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -51,28 +55,6 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.unikraftVersion")
     protected String unikraftVersion;
 
-    /** Loaded once, on first use: goals that never need it never read it. */
-    private Flavour loadedFlavour;
-
-    /** The flavour unikernel.flavour names; an unknown name fails the build naming the known ones. */
-    protected Flavour flavour() {
-        if (loadedFlavour == null) {
-            loadedFlavour = Flavours.load(flavour);
-        }
-        return loadedFlavour;
-    }
-
-    /** unikernel.unikraftVersion, else the flavour's. */
-    protected String unikraftVersion() {
-        return unikraftVersion == null || unikraftVersion.isBlank() ? flavour().unikraftVersion()
-                : unikraftVersion.trim();
-    }
-
-    /** Where things live in fs0, under the flavour's Python lib dir. */
-    protected Fs0Layout fs0Layout() {
-        return new Fs0Layout(fs0.toPath(), flavour().pythonLib());
-    }
-
     /** The user's cache, shared by all builds: verified sources, kernels, dependencies, KVM verdicts. */
     @Parameter(property = "unikernel.cacheDir", defaultValue = "${user.home}/.cache/unikernel-faas")
     protected File cacheDir;
@@ -104,14 +86,36 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.guestPort", defaultValue = "8123")
     protected int guestPort;
 
+    /** Where logs, pidfile and results go. */
+    @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
+    protected File workDirectory;
+
+    /** Loaded once, on first use: goals that never need it never read it. */
+    private Flavour loadedFlavour;
+
+    /** The flavour unikernel.flavour names; an unknown name fails the build naming the known ones. */
+    protected Flavour flavour() {
+        if (loadedFlavour == null) {
+            loadedFlavour = Flavours.load(flavour);
+        }
+        return loadedFlavour;
+    }
+
+    /** unikernel.unikraftVersion, else the flavour's. */
+    protected String unikraftVersion() {
+        return unikraftVersion == null || unikraftVersion.isBlank() ? flavour().unikraftVersion()
+                : unikraftVersion.trim();
+    }
+
+    /** Where things live in fs0, under the flavour's Python lib dir. */
+    protected Fs0Layout fs0Layout() {
+        return new Fs0Layout(fs0.toPath(), flavour().pythonLib());
+    }
+
     /** The kernel command line for this root: unikernel.kernelArgs, else the flavour's default. */
     protected String kernelArgs(RootKind root) {
         return kernelArgs == null || kernelArgs.isBlank() ? flavour().kernelArgs(root) : kernelArgs;
     }
-
-    /** Where logs, pidfile and results go. */
-    @Parameter(property = "unikernel.workDirectory", defaultValue = "${project.build.directory}/unikernel")
-    protected File workDirectory;
 
     protected Path workDir() {
         return workDirectory.toPath();
@@ -123,7 +127,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             return kernel.toPath();
         }
         Path built = builtKernel();
-        if (!java.nio.file.Files.isRegularFile(built)) {
+        if (!Files.isRegularFile(built)) {
             throw new VmException("No kernel: run the build first (mvn package builds the Unikraft kernel), or set"
                     + " unikernel.kernel to a prebuilt kernel image");
         }
@@ -152,15 +156,15 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     static final String KERNEL_PATCHES_FILE = "kernel-patches.txt";
 
     /** The patches the kernel to package was built with: none for a prebuilt kernel. */
-    protected java.util.List<String> kernelPatches() {
+    protected List<String> kernelPatches() {
         Path f = builtKernelPatches();
-        if (kernel != null || !java.nio.file.Files.isRegularFile(f)) {
-            return java.util.List.of();
+        if (kernel != null || !Files.isRegularFile(f)) {
+            return List.of();
         }
         try {
-            return java.nio.file.Files.readAllLines(f).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("Could not read " + f, e);
+            return Files.readAllLines(f).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + f, e);
         }
     }
 

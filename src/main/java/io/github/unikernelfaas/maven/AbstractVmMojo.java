@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /** Parameters shared by the goals that boot the function VM. */
@@ -68,11 +67,7 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     protected FunctionVm boot(VmConfig config, HttpClient client) {
         KvmVerdicts verdicts = new KvmVerdicts(cacheDir.toPath().resolve("accel"));
         KvmHost host = KvmHost.system();
-        // Hashing the kernel for a remembered verdict only matters when the host itself does not rule KVM out.
-        Optional<String> remembered = host.problem().isPresent() || "tcg".equalsIgnoreCase(accel.trim())
-                ? Optional.empty()
-                : verdicts.failure(config);
-        AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, remembered);
+        AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, () -> verdicts.failure(config));
         // The record lives in the cache: mvn clean after a killed build must not forget the VM it left running.
         VmRecord record = VmRecord.forProject(cacheDir.toPath(), project.getBasedir().toPath());
         return FunctionVm.boot(config, choice, verdicts, workDir(), record, client, bootTimeout(),

@@ -21,7 +21,7 @@ public class PackageMojo extends AbstractImageMojo {
         ImageSpec spec = ImageSpec.of(kernel(), fs0.toPath(), flavour().pythonLib(), image, unikraftVersion())
                 .withKernelPatches(kernelPatches());
         if (rootKind() == RootKind.INITRD) {
-            String args = kernelArgs(RootKind.INITRD).replace(Guest.GUEST_PORT_TOKEN, Integer.toString(guestPort));
+            String args = Guest.resolve(kernelArgs(RootKind.INITRD), guestPort);
             spec = spec.withInitrd(fs0Initrd(), args);
         }
         long t0 = System.nanoTime();

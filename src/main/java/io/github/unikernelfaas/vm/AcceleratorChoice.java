@@ -2,6 +2,7 @@ package io.github.unikernelfaas.vm;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The accelerator a boot starts with, and whether it may fall back to TCG when KVM turns out not to
@@ -21,13 +22,14 @@ public record AcceleratorChoice(Accelerator first, boolean fallBackToTcg, Option
     /**
      * Parses the {@code unikernel.accel} setting: auto, kvm or tcg.
      *
-     * @param remembered an earlier verdict that KVM does not run this guest here (see {@link KvmVerdicts})
+     * @param remembered an earlier verdict that KVM does not run this guest here (see {@link KvmVerdicts}); asked
+     *                   only when KVM is wanted and the host does not rule it out (it hashes the kernel)
      */
-    public static AcceleratorChoice choose(String setting, KvmHost host, Optional<String> remembered) {
+    public static AcceleratorChoice choose(String setting, KvmHost host, Supplier<Optional<String>> remembered) {
         String s = setting == null ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
         switch (s) {
             case "", "auto": {
-                Optional<String> problem = host.problem().or(() -> remembered);
+                Optional<String> problem = host.problem().or(remembered);
                 if (problem.isPresent()) {
                     return new AcceleratorChoice(Accelerator.TCG, false, Optional.of("Booting under TCG (software"
                             + " emulation, slower): " + problem.get() + ". Set -D" + PROPERTY + "=tcg to silence this."));
@@ -35,7 +37,7 @@ public record AcceleratorChoice(Accelerator first, boolean fallBackToTcg, Option
                 return new AcceleratorChoice(Accelerator.KVM, true, Optional.empty());
             }
             case "kvm": {
-                Optional<String> problem = host.problem().or(() -> remembered);
+                Optional<String> problem = host.problem().or(remembered);
                 if (problem.isPresent()) {
                     throw new VmException(PROPERTY + "=kvm but KVM cannot run the guest here: " + problem.get()
                             + ". Use -D" + PROPERTY + "=tcg (software emulation) or -D" + PROPERTY + "=auto.");

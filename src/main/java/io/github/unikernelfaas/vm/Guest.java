@@ -38,6 +38,11 @@ public record Guest(Path kernel, Path initrd, String kernelArgs, RootKind root, 
 
     /** The command line as the guest sees it. */
     public String resolvedKernelArgs() {
-        return kernelArgs.replace(GUEST_PORT_TOKEN, Integer.toString(guestPort)).trim();
+        return resolve(kernelArgs, guestPort);
+    }
+
+    /** {@code args} with {@value #GUEST_PORT_TOKEN} replaced by the guest port. */
+    public static String resolve(String args, int guestPort) {
+        return args.replace(GUEST_PORT_TOKEN, Integer.toString(guestPort)).trim();
     }
 }

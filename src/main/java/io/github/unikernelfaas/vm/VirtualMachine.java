@@ -174,7 +174,9 @@ public final class VirtualMachine implements AutoCloseable {
         } catch (IOException e) {
             closeQmp();
         }
-        boolean kvmError = ConsoleLog.tail(consoleLog, 40).stream().anyMatch(l -> l.contains(KVM_INTERNAL_ERROR));
+        // The second signal, and only KVM prints it: no need to re-read the console under TCG.
+        boolean kvmError = config.machine().accelerator() == Accelerator.KVM
+                && ConsoleLog.tail(consoleLog, 40).stream().anyMatch(l -> l.contains(KVM_INTERNAL_ERROR));
         return kvmError ? Optional.of("internal-error") : Optional.empty();
     }
 

@@ -30,31 +30,31 @@ class AcceleratorTest {
 
     @Test
     void missingDeviceMeansTcgWithAReason() throws Exception {
-        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(false), Optional.empty());
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(false), Optional::empty);
         assertEquals(Accelerator.TCG, c.first());
         assertTrue(c.note().orElseThrow().contains("does not exist"), c.note().toString());
     }
 
     @Test
     void usableDeviceMeansKvmWithFallback() throws Exception {
-        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(true, "kvm", "kvm_intel"), Optional.empty());
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(true, "kvm", "kvm_intel"), Optional::empty);
         assertEquals(Accelerator.KVM, c.first());
         assertTrue(c.fallBackToTcg());
         assertTrue(c.note().isEmpty());
-        AcceleratorChoice forced = AcceleratorChoice.choose("kvm", host(true, "kvm", "kvm_amd"), Optional.empty());
+        AcceleratorChoice forced = AcceleratorChoice.choose("kvm", host(true, "kvm", "kvm_amd"), Optional::empty);
         assertEquals(Accelerator.KVM, forced.first());
         assertFalse(forced.fallBackToTcg(), "an explicit kvm never falls back");
-        assertEquals(Accelerator.TCG, AcceleratorChoice.choose("TCG", host(true, "kvm_intel"), Optional.empty()).first());
+        assertEquals(Accelerator.TCG, AcceleratorChoice.choose("TCG", host(true, "kvm_intel"), Optional::empty).first());
     }
 
     @Test
     void paravirtualisedKvmIsRuledOutBeforeAnyBoot() throws Exception {
         KvmHost pvm = host(true, "kvm", "kvm_pvm");
         assertTrue(pvm.problem().orElseThrow().contains("kvm_pvm"));
-        AcceleratorChoice c = AcceleratorChoice.choose("auto", pvm, Optional.empty());
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", pvm, Optional::empty);
         assertEquals(Accelerator.TCG, c.first());
         assertTrue(c.note().orElseThrow().contains("-Dunikernel.accel=tcg"), c.note().toString());
-        VmException e = assertThrows(VmException.class, () -> AcceleratorChoice.choose("kvm", pvm, Optional.empty()));
+        VmException e = assertThrows(VmException.class, () -> AcceleratorChoice.choose("kvm", pvm, Optional::empty));
         assertTrue(e.getMessage().contains("kvm_pvm") && e.getMessage().contains("-Dunikernel.accel=tcg"),
                 e.getMessage());
         assertTrue(host(true, "kvm_pvm", "kvm_intel").problem().isEmpty(), "hardware KVM beside PVM is tried");
@@ -62,11 +62,11 @@ class AcceleratorTest {
 
     @Test
     void aRememberedFailureMeansTcgAtOnce() throws Exception {
-        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(true, "kvm_intel"), Optional.of("halted"));
+        AcceleratorChoice c = AcceleratorChoice.choose("auto", host(true, "kvm_intel"), () -> Optional.of("halted"));
         assertEquals(Accelerator.TCG, c.first());
         assertTrue(c.note().orElseThrow().contains("halted"));
         assertThrows(VmException.class, () -> AcceleratorChoice.choose("kvm", host(true, "kvm_intel"),
-                Optional.of("halted")));
+                () -> Optional.of("halted")));
     }
 
     @Test
@@ -89,9 +89,24 @@ class AcceleratorTest {
     }
 
     @Test
+    void theRememberedVerdictIsLookedUpOnlyWhenKvmIsStillInPlay() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<Optional<String>> verdict = () -> {
+            asked.incrementAndGet();
+            return Optional.empty();
+        };
+        KvmHost pvm = host(true, "kvm_pvm");
+        AcceleratorChoice.choose("tcg", pvm, verdict);
+        AcceleratorChoice.choose("auto", pvm, verdict);
+        assertEquals(0, asked.get(), "no kernel hashing for tcg, nor when the host rules KVM out");
+        AcceleratorChoice.choose("auto", host(true, "kvm_intel"), verdict);
+        assertEquals(1, asked.get());
+    }
+
+    @Test
     void unknownSettingIsRejected() throws Exception {
         VmException e = assertThrows(VmException.class, () -> AcceleratorChoice.choose("hvf", host(false),
-                Optional.empty()));
+                Optional::empty));
         assertTrue(e.getMessage().contains("auto, kvm or tcg"), e.getMessage());
     }
 }
