@@ -2,6 +2,7 @@ package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.host.HostTool;
+import io.github.unikernelfaas.rootfs.Bytecode;
 import io.github.unikernelfaas.rootfs.Fs0Assembler;
 import io.github.unikernelfaas.rootfs.Fs0Cpio;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
@@ -72,6 +73,13 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.kconfig")
     private List<String> kconfig;
 
+    /**
+     * Ship fs0's Python as .pyc compiled by the guest's CPython (unikernel.guestPython or the one found): the
+     * standard library sourceless, the app and site-packages with __pycache__ beside their sources.
+     */
+    @Parameter(property = "unikernel.bytecode", defaultValue = "true")
+    private boolean bytecode;
+
     /** Build the kernel even when the cache has it. */
     @Parameter(property = "unikernel.rebuild", defaultValue = "false")
     private boolean rebuild;
@@ -119,12 +127,44 @@ public class BuildMojo extends AbstractSourceMojo {
             getLog().info("Python standard library: not in fs0; " + stdlibNeeded.reason()
                     + (removed ? "; removed the one an earlier build left there" : ""));
         }
+        compileBytecode(guest, layout, kernel == null || stdlibNeeded.install(), guestVersion);
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
                 + (files.size() == 1 ? "" : "s") + " + wrapper)");
         if (rootKind() == RootKind.INITRD) {
             int entries = Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
             getLog().info("fs0 as an initrd: " + fs0Initrd() + " (" + entries + " entries)");
         }
+    }
+
+    /** The guest's CPython compiles what fs0 holds: its read-only root cannot keep what the guest compiles. */
+    private void compileBytecode(Optional<Path> guest, Fs0Layout layout, boolean stdlibInFs0, String version)
+            throws InterruptedException {
+        if (!bytecode) {
+            getLog().info("No .pyc in fs0 (unikernel.bytecode=false): the guest compiles every module it imports"
+                    + " at each boot");
+            return;
+        }
+        if (guest.isEmpty()) {
+            getLog().warn("No .pyc in fs0: no CPython " + version + " on this host, so the guest compiles every"
+                    + " module it imports at each boot (seconds of cold start under TCG). Install one (pyenv install "
+                    + version + ") or set unikernel.guestPython");
+            return;
+        }
+        String guestHome = "/" + layout.pythonLib();
+        Bytecode.Result app = Bytecode.compileBeside(guest.get(), layout.app(), guestHome + "/app");
+        Bytecode.Result deps = Bytecode.compileBeside(guest.get(), layout.sitePackages(), guestHome + "/site-packages");
+        String stdlibNote = "";
+        if (stdlibInFs0) {
+            Bytecode.Result std = Bytecode.stdlibSourceless(guest.get(), layout,
+                    cacheDir.toPath().resolve("bytecode"), getLog()::info);
+            stdlibNote = ", standard library " + std.compiled() + " (sourceless)";
+            std.failed().forEach(f -> getLog().info("  left as source: " + f));
+        }
+        for (String f : deps.failed()) {
+            getLog().info("  left as source (it does not compile as Python " + version + "): site-packages/" + f);
+        }
+        getLog().info(".pyc compiled by " + guest.get() + ": app " + app.compiled() + ", site-packages "
+                + deps.compiled() + stdlibNote);
     }
 
     /** A prebuilt kernel is not ours: a list left by an earlier build of ours must not describe it. */
