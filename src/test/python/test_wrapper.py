@@ -27,6 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WRAPPER = os.path.normpath(os.path.join(
     HERE, "..", "..", "main", "resources", "io", "github", "unikernelfaas", "rootfs", "wrapper.py"))
 PYTHON = os.environ.get("UKFAAS_TEST_PYTHON") or sys.executable
+FLAVOUR_JSON = os.path.normpath(os.path.join(
+    HERE, "..", "..", "main", "resources", "io", "github", "unikernelfaas", "flavours", "unikraft-0.13.1-python3.7",
+    "flavour.json"))
 HOST = "127.0.0.1"
 
 TWO_ARG_FUNCTION = '''
@@ -78,7 +81,7 @@ def write(path, text):
 class Guest(object):
     """A temporary fs0 (lib/python3.7/{app,site-packages}) and the wrapper process serving it."""
 
-    def __init__(self, function_src, args=(), module=False, env_port=False):
+    def __init__(self, function_src, args=(), module=False, env_port=False, python_args=None):
         self.root = tempfile.mkdtemp(prefix="ukfaas-wrapper-test-")
         self.lib = os.path.join(self.root, "lib", "python3.7")
         app = os.path.join(self.lib, "app")
@@ -98,7 +101,11 @@ class Guest(object):
             env["UKFAAS_PORT"] = str(self.port)
         else:
             args = ["--port", str(self.port)] + args
-        if module:
+        if python_args is not None:
+            # The guest's own start (python_args: the interpreter's arguments of the kernel command line).
+            env["PYTHONPATH"] = self.lib
+            cmd, cwd = [PYTHON] + list(python_args) + args, self.lib
+        elif module:
             # As in the guest: cwd and PYTHONPATH are lib/python3.7.
             env["PYTHONPATH"] = self.lib
             cmd, cwd = [PYTHON, "-m", "app.wrapper"] + args, self.lib
@@ -273,6 +280,40 @@ class InProcessTest(unittest.TestCase):
             takes_context(lambda a, b, c: a)
         with self.assertRaises(self.wrapper.StartupError):
             takes_context(lambda: None)
+
+    def test_a_decorated_handler_is_judged_by_the_signature_it_wraps(self):
+        import functools
+
+        def event_and_context(event, context):
+            return event
+
+        @functools.wraps(event_and_context)
+        def decorated(*args, **kwargs):
+            return event_and_context(*args, **kwargs)
+
+        def event_only(event):
+            return event
+
+        self.assertTrue(self.wrapper.takes_context(decorated))
+        self.assertFalse(self.wrapper.takes_context(functools.wraps(event_only)(lambda *a: a)))
+
+    def test_the_usual_command_line_parses_as_argparse_would(self):
+        parse, full = self.wrapper.parse_args, self.wrapper.argparse_args
+        for argv in ([], ["--port", "9000"], ["--port=9000", "--host", "127.0.0.1"],
+                     ["--max-body", "10", "--header-timeout", "1.5", "--body-timeout=2", "--port", "0"],
+                     ["--port", "1", "--port", "2"]):
+            self.assertEqual(vars(full(argv)), vars(parse(argv)), argv)
+        self.assertEqual(8123, parse([]).port)
+
+    def test_an_unusual_command_line_goes_to_argparse(self):
+        parse = self.wrapper.parse_args
+        self.assertEqual(9000, parse(["--po", "9000"]).port)  # argparse's abbreviations
+        for argv in (["--port", "70000"], ["--port"], ["--nope", "1"], ["--max-body", "-1"]):
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                with self.assertRaises(SystemExit, msg=str(argv)) as e:
+                    parse(argv)
+            self.assertEqual(2, e.exception.code, argv)
+            self.assertIn("usage:", err.getvalue())
 
     def test_each_response_is_one_write_on_a_no_delay_socket(self):
         class CountingSocket(object):
@@ -812,6 +853,53 @@ class ModuleModeTest(unittest.TestCase):
         r = c.getresponse()
         # A one-argument handler called with a context would raise TypeError: 500.
         self.assertEqual((200, {"got": {"k": [1]}, "helper": 2, "pkg": "tinypkg"}), (r.status, json.loads(r.read())))
+
+
+def flavour_python_args():
+    """Python's arguments from the shipped flavour's initrd command line (after `--`, before `--port`), split
+    as Unikraft's command-line parser splits them (white space, double quotes)."""
+    import shlex
+    with open(FLAVOUR_JSON, encoding="utf-8") as f:
+        line = json.load(f)["kernelArgs"]["initrd"]
+    args = shlex.split(line.split(" -- ", 1)[1])
+    return args[:args.index("--port")]
+
+
+LEAN_FUNCTION = '''
+import sys
+
+HEAVY = ("argparse", "inspect", "site", "runpy", "urllib.parse", "traceback", "http", "importlib.util")
+
+
+def handler(event):
+    return [name for name in HEAVY if name in sys.modules]
+'''
+
+
+class LeanStartTest(unittest.TestCase):
+    def test_the_guest_command_line_serves_without_heavy_modules_and_says_how_long_it_took(self):
+        python_args = flavour_python_args()
+        self.assertIn("-S", python_args)  # no site: the wrapper puts site-packages on the path itself
+        self.assertNotIn("-m", python_args)  # no runpy
+        guest = start_guest(self, LEAN_FUNCTION, python_args=python_args)
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/", body=b"{}")
+        r = c.getresponse()
+        self.assertEqual((200, []), (r.status, json.loads(r.read())))
+        out = guest.stdout()
+        self.assertIn("ukfaas: listening on %s:%d\n" % (HOST, guest.port), out)
+        self.assertRegex(out, r"ukfaas: started: wrapper at [0-9.]+ s \(guest clock\), its imports [0-9.]+ s,"
+                              r" function and listen [0-9.]+ s\n")
+
+    def test_site_packages_are_importable_without_site(self):
+        guest = start_guest(self, TWO_ARG_FUNCTION, python_args=flavour_python_args())
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/deps", body=b"{}")
+        r = c.getresponse()
+        self.assertEqual(200, r.status)
+        self.assertEqual({"helper": 42, "pkg": "tinypkg"}, json.loads(r.read()))
 
 
 class StartupFailureTest(unittest.TestCase):

@@ -77,7 +77,8 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
 
     /**
      * The kernel command line; {guestPort} is replaced by the guest port. The default is the flavour's for
-     * the root: the libparams that mount it, static IP on QEMU's user network, then {@code python -m app.wrapper}.
+     * the root: the libparams that mount it, static IP on QEMU's user network, then Python's arguments (the wrapper
+     * started by -c, without site).
      */
     @Parameter(property = "unikernel.kernelArgs")
     protected String kernelArgs;

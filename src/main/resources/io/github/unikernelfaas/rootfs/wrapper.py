@@ -2,24 +2,47 @@
 
 Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
 <root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
-Start with `python -m app.wrapper [--port 8123] [--host 0.0.0.0] [--max-body 6291456]
-[--header-timeout 10] [--body-timeout 30]`
-(`python .../app/wrapper.py` works too, but not on Unikraft 0.13, which takes a 9p file for a terminal).
+Start with `python -S -c "import sys, app.wrapper as w; sys.exit(w.main())" [--port 8123] [--host 0.0.0.0]
+[--max-body 6291456] [--header-timeout 10] [--body-timeout 30]` (`python -m app.wrapper` and
+`python .../app/wrapper.py` work too, but -m costs runpy's imports, and Unikraft 0.13 takes a 9p file
+for a terminal).
 Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
+
+A lean start: what every request needs is imported here; what only errors, query strings, .pth files
+or an unusual command line need is imported on first use (LazyModule), off the path to "listening".
 """
-import argparse
-import http
-import inspect
-import json
+import time
+
+STARTED = time.monotonic()  # the wrapper's first moment, for the start-up line the bench reads
+
+import json  # after STARTED: these are the imports it measures
 import os
 import re
 import selectors
-import site
 import socket
 import sys
-import time
-import traceback
-from urllib.parse import parse_qsl, urlsplit
+
+
+class LazyModule(object):
+    """A module imported on first use."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attr):
+        module = sys.modules.get(self._name)
+        if module is None:
+            __import__(self._name)
+            module = sys.modules[self._name]
+        return getattr(module, attr)
+
+
+argparse = LazyModule("argparse")  # --help, abbreviations and bad values only (parse_args)
+http = LazyModule("http")  # status phrases beyond PHRASES
+inspect = LazyModule("inspect")  # handlers that are not plain functions (takes_context)
+site = LazyModule("site")  # .pth files in site-packages
+traceback = LazyModule("traceback")  # errors
+urllib_parse = LazyModule("urllib.parse")  # query strings and absolute-form targets
 
 IDLE_TIMEOUT = 5.0     # an idle keep-alive connection is closed after this
 HEADER_TIMEOUT = 10.0  # a request's line and headers must arrive within this of its first byte (--header-timeout)
@@ -30,6 +53,8 @@ MAX_HEAD = 65536       # request line and headers, or a chunk-size line, or the 
 MAX_HEADERS = 100
 RECV_SIZE = 262144
 HEALTH_PATHS = ("/health", "/_/health")
+PHRASES = {200: "OK", 400: "Bad Request", 408: "Request Timeout", 413: "Request Entity Too Large",
+           500: "Internal Server Error", 501: "Not Implemented"}  # http.HTTPStatus's, without building the enum
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 
@@ -397,14 +422,14 @@ class Connection(object):
         method, start, keep_alive = self.method, self.start, self.keep_alive
         path, _, query = self.target.partition("?")
         if "://" in path and not path.startswith("/"):  # absolute-form target
-            path = urlsplit(path).path or "/"
+            path = urllib_parse.urlsplit(path).path or "/"
         if method == "GET" and path in HEALTH_PATHS:
             self.respond(200, b'{"status":"ok"}', JSON_TYPE, keep_alive)
         else:
             context = {
                 "method": method,
                 "path": path,
-                "query": dict(parse_qsl(query, keep_blank_values=True)),
+                "query": dict(urllib_parse.parse_qsl(query, keep_blank_values=True)) if query else {},
                 "headers": self.headers,
             }
             status, payload, content_type = invoke(self.app.handler, self.app.wants_context, body, context)
@@ -424,7 +449,7 @@ class Connection(object):
 
     def respond(self, status, body, content_type, keep_alive):
         head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: %s\r\n\r\n" % (
-            status, http.HTTPStatus(status).phrase, content_type, len(body),
+            status, PHRASES.get(status) or http.HTTPStatus(status).phrase, content_type, len(body),
             "keep-alive" if keep_alive else "close")
         if self.method == "HEAD":
             body = b""
@@ -509,6 +534,9 @@ def serve(listener, app):
 
 def takes_context(handler):
     """True when handler takes (event, context), or *args; False when it takes (event)."""
+    fast = plain_function_takes_context(handler)
+    if fast is not None:
+        return fast
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):
@@ -522,13 +550,33 @@ def takes_context(handler):
     raise StartupError("handler%s must take (event) or (event, context)" % signature)
 
 
+def plain_function_takes_context(handler):
+    """takes_context for a plain function, from its code object without inspect; None for anything else
+    (a callable object, a decorated function with __wrapped__, a builtin) or a signature that fits neither."""
+    code = getattr(handler, "__code__", None)
+    if (type(handler) is not type(plain_function_takes_context) or code is None
+            or hasattr(handler, "__wrapped__") or hasattr(handler, "__signature__")):
+        return None
+    positional = code.co_argcount
+    required = positional - len(handler.__defaults__ or ())
+    kw_only = code.co_varnames[positional:positional + code.co_kwonlyargcount]
+    if any(name not in (handler.__kwdefaults__ or {}) for name in kw_only):
+        return None  # inspect names the signature in the error
+    varargs = bool(code.co_flags & 0x04)  # CO_VARARGS
+    for count in (2, 1):
+        if required <= count and (positional >= count or varargs):
+            return count == 2
+    return None
+
+
 def load_handler():
     """Puts the app directory and site-packages in front of sys.path and returns function.handler."""
     app_dir = os.path.dirname(os.path.abspath(__file__))
     site_dir = os.path.join(os.path.dirname(app_dir), "site-packages")
     if os.path.isdir(site_dir):
-        sys.path.insert(0, site_dir)
-        site.addsitedir(site_dir)  # already on sys.path, so this only runs its .pth files
+        sys.path.insert(0, site_dir)  # ourselves: the guest starts without `site` (-S)
+        if any(name.endswith(".pth") for name in os.listdir(site_dir)):
+            site.addsitedir(site_dir)  # already on sys.path, so this only runs its .pth files
     sys.path.insert(0, app_dir)
     try:
         import function
@@ -562,7 +610,42 @@ def seconds(text):
     return value
 
 
-def main(argv=None):
+class Args(object):
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+# The options and their types; the defaults are main()'s.
+OPTIONS = {"--port": ("port", port_number), "--host": ("host", str), "--max-body": ("max_body", byte_count),
+           "--header-timeout": ("header_timeout", seconds), "--body-timeout": ("body_timeout", seconds)}
+
+
+def parse_args(argv):
+    """The usual command line (`--name value` or `--name=value` of OPTIONS) without argparse, a heavy import
+    on the path to listening; anything else (--help, an abbreviation, a bad value) goes to argparse, for its
+    messages."""
+    values = {"port": os.environ.get("UKFAAS_PORT", "8123"), "host": "0.0.0.0", "max_body": 6291456,
+              "header_timeout": HEADER_TIMEOUT, "body_timeout": BODY_TIMEOUT}
+    i = 0
+    try:
+        while i < len(argv):
+            name, eq, value = argv[i].partition("=")
+            if name not in OPTIONS or not (eq or i + 1 < len(argv)):
+                return argparse_args(argv)
+            if not eq:
+                value = argv[i + 1]
+            if value.startswith("-"):
+                return argparse_args(argv)
+            i += 1 if eq else 2
+            dest, convert = OPTIONS[name]
+            values[dest] = convert(value)
+        values["port"] = port_number(values["port"]) if isinstance(values["port"], str) else values["port"]
+    except Exception:
+        return argparse_args(argv)
+    return Args(**values)
+
+
+def argparse_args(argv):
     parser = argparse.ArgumentParser(prog="app.wrapper", description="Serves function.handler over HTTP.")
     parser.add_argument("--port", type=port_number, default=os.environ.get("UKFAAS_PORT", "8123"))
     parser.add_argument("--host", default="0.0.0.0")
@@ -571,12 +654,17 @@ def main(argv=None):
                         help="seconds from a request's first byte to the end of its headers (else 408)")
     parser.add_argument("--body-timeout", type=seconds, default=BODY_TIMEOUT,
                         help="seconds from the end of a request's headers to the end of its body (else 408)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(line_buffering=True)  # the handler's prints reach the console at once
         except AttributeError:
             pass
+    imported = time.monotonic()
     try:
         handler = load_handler()
         app = App(handler, takes_context(handler), args.max_body, args.header_timeout, args.body_timeout)
@@ -588,6 +676,8 @@ def main(argv=None):
         print("ukfaas: cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr, flush=True)
         return 1
     print("ukfaas: listening on %s:%d" % (args.host, listener.getsockname()[1]), flush=True)
+    print("ukfaas: started: wrapper at %.3f s (guest clock), its imports %.3f s, function and listen %.3f s"
+          % (STARTED, imported - STARTED, time.monotonic() - imported), flush=True)
     try:
         serve(listener, app)
     except KeyboardInterrupt:

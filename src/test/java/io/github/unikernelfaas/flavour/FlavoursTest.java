@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class FlavoursTest {
     private static final String NET = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
-            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -m app.wrapper --port {guestPort}";
+            + " netdev.ipv4_subnet_mask=255.255.255.0 -- -S -c \"import sys, app.wrapper as w; sys.exit(w.main())\""
+            + " --port {guestPort}";
 
     @Test
     void theShippedFlavourHoldsTheFactsOfUnikraft0131WithPython37() {
