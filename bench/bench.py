@@ -15,6 +15,7 @@ import glob
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,6 +27,12 @@ from replay import summary, TAIL_LINES, Vm, accelerator, arg_after, exit_on_sigt
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE_IMAGE_MIB = 28.3  # the reference setup's image (Unikraft 0.13.1 + CPython 3.7 + fs0)
 BOOT_TIMEOUT_S = 120
+# The cold start's phases, in order (cold_start_split); totals and the older coarse figures after them.
+SPLIT = ("vmm_start", "firmware", "kernel", "python_init", "wrapper_imports", "function_and_listen",
+         "listening_to_health", "first_invocation")
+COARSE = ("boot_to_health", "total")
+IMPORT_TIME_RE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+IMPORT_TOP = 15
 
 
 
@@ -109,12 +116,78 @@ def cold_start(command, runs, stats, timeout=BOOT_TIMEOUT_S):
         vm, (done, seconds) = boot(command, stats, "cold start %d/%d" % (i + 1, runs), timeout, first_invocation)
         try:
             first = vm.first_output or vm.ready_at
-            results.append({"vmm_start": first - vm.t0, "boot_to_health": vm.ready_at - first,
-                            "first_invocation": seconds, "total": done - vm.t0})
+            r = {"vmm_start": first - vm.t0, "boot_to_health": vm.ready_at - first, "first_invocation": seconds,
+                 "total": done - vm.t0}
+            r.update(cold_start_split(vm, first))
+            results.append(r)
         finally:
             vm.stop()
-    return {k: summary([r[k] for r in results]) for k in ("vmm_start", "boot_to_health", "first_invocation",
-                                                            "total")}
+    return {k: summary([r[k] for r in results if r.get(k) is not None]) for k in SPLIT + COARSE}
+
+
+def cold_start_split(vm, first):
+    """The phases between the console's first output and /health, from the console marks (host clock) and the
+    wrapper's start-up line (guest clock; its deltas need no common clock): firmware (to SeaBIOS's "Booting
+    from ROM"), kernel (to Unikraft's banner or the CI guest's "init: starting python3"), Python's init (to
+    the wrapper's first line of code), the wrapper's imports, function.py's import and the listen, then
+    /health as the host sees it (its polling included). A phase whose marks are missing is None."""
+    marks, out = vm.marks, {}
+    out["firmware"] = diff(marks.get("firmware_done"), first)
+    out["kernel"] = diff(marks.get("python_start"), marks.get("firmware_done"))
+    listening = marks.get("listening")
+    if vm.started is not None and listening is not None:
+        _, imports, function_and_listen = vm.started
+        out["wrapper_imports"], out["function_and_listen"] = imports, function_and_listen
+        out["python_init"] = diff(listening - imports - function_and_listen, marks.get("python_start"))
+    out["listening_to_health"] = diff(vm.ready_at, listening)
+    return out
+
+
+def diff(later, earlier):
+    return None if later is None or earlier is None else later - earlier
+
+
+def import_time_command(command):
+    """The command line with `-X importtime` for the guest's Python, or None when its kernel command line has
+    no Python arguments (after ` -- `) to add it to (the CI test guest's /init starts Python its own way)."""
+    if "-append" not in command:
+        return None
+    i = command.index("-append") + 1
+    kernel_args, sep, python_args = command[i].partition(" -- ")
+    if not sep:
+        return None
+    out = list(command)
+    out[i] = kernel_args + " -- -X importtime " + python_args
+    return out
+
+
+def import_times(command, stats, timeout=BOOT_TIMEOUT_S):
+    """One more boot with `python -X importtime`, to the first invocation: the modules imported on the way,
+    the slowest first (cumulative and self, ms). `-X importtime` itself slows each import a little."""
+    traced = import_time_command(command)
+    if traced is None:
+        return {"available": False, "why": "the kernel command line has no Python arguments (` -- ...`)"}
+
+    def first_invocation(vm):
+        status, _ = vm.post({"name": "bench"})
+        return status
+
+    vm, _ = boot(traced, stats, "import times", timeout, first_invocation)
+    try:
+        vm.reader.join(0.5)
+        rows = []
+        for line in list(vm.console):
+            m = IMPORT_TIME_RE.search(line)
+            if m:
+                rows.append({"module": m.group(4), "self_ms": int(m.group(1)) / 1000.0,
+                             "cumulative_ms": int(m.group(2)) / 1000.0, "depth": len(m.group(3)) // 2})
+    finally:
+        vm.stop()
+    if not rows:
+        return {"available": False, "why": "no `import time:` lines on the console"}
+    return {"available": True, "modules": len(rows), "total_self_ms": round(sum(r["self_ms"] for r in rows), 1),
+            "top_cumulative": sorted(rows, key=lambda r: -r["cumulative_ms"])[:IMPORT_TOP],
+            "top_self": sorted(rows, key=lambda r: -r["self_ms"])[:IMPORT_TOP]}
 
 
 def load(port, requests, keep_alive):
@@ -272,13 +345,7 @@ def markdown(r):
              "Machine: %(cores)s cores, %(accelerator)s, %(qemu)s, host Python %(python)s, %(date)s" % r["machine"],
              "Mode: %s. Medians (min-max) over the runs shown; produced by `bench/run.sh%s`." % (
                  r["mode"], " --smoke" if r["mode"] == "smoke" else ""), ""]
-    for name, cs in r["cold_start"].items():
-        lines += ["## Cold start: %s (%s)" % (name, r["machine"]["accelerator"]), "",
-                  "| phase | median s | min | max | runs |", "|---|---|---|---|---|"]
-        for phase in ("vmm_start", "boot_to_health", "first_invocation", "total"):
-            s = cs[phase]
-            lines.append("| %s | %.3f | %.3f | %.3f | %d |" % (phase, s["median"], s["min"], s["max"], s["runs"]))
-        lines.append("")
+    lines += cold_start_markdown(r)
     lines += ["## Invocation (trivial handler, sequential)", "",
               "| where | p50 ms | p90 ms | p99 ms | req/s |", "|---|---|---|---|---|"]
     for where, s in r["invocation"].items():
@@ -324,6 +391,36 @@ def markdown(r):
     return "\n".join(lines) + "\n"
 
 
+def cold_start_markdown(r):
+    """Per kernel and root: the cold start's phases, its total against the CI test guest's (the Linux guest),
+    and the import-time top list. (A warm start section of its own may follow.)"""
+    lines = []
+    linux = (r["cold_start"].get("ci-test-kernel") or {}).get("total")
+    for name, cs in r["cold_start"].items():
+        lines += ["## Cold start: %s (%s)" % (name, r["machine"]["accelerator"]), "",
+                  "| phase | median s | min | max | runs |", "|---|---|---|---|---|"]
+        for phase in SPLIT + COARSE:
+            s = cs.get(phase)
+            if s:
+                lines.append("| %s | %.3f | %.3f | %.3f | %d |" % (phase, s["median"], s["min"], s["max"], s["runs"]))
+        lines.append("")
+        if linux and cs.get("total") and name != "ci-test-kernel":
+            lines += ["Total against the CI test guest (Linux, initrd root): %.2f (%.3f s / %.3f s)" % (
+                cs["total"]["median"] / linux["median"], cs["total"]["median"], linux["median"]), ""]
+        it = r.get("import_time", {}).get(name)
+        if it and it.get("available"):
+            lines += ["Imports (`python -X importtime`, one boot to the first invocation): %d modules, %.0f ms in all"
+                      % (it["modules"], it["total_self_ms"]), "", "| module | cumulative ms | self ms |",
+                      "|---|---|---|"]
+            for row in it["top_cumulative"]:
+                lines.append("| %s%s | %.1f | %.1f |" % ("&nbsp;&nbsp;" * row["depth"], row["module"],
+                                                       row["cumulative_ms"], row["self_ms"]))
+            lines.append("")
+        elif it:
+            lines += ["Imports: not measured (%s)" % it["why"], ""]
+    return lines
+
+
 def main():
     exit_on_sigterm()
     p = argparse.ArgumentParser()
@@ -348,6 +445,7 @@ def main():
         # The plugin chose the accelerator (KVM only when QEMU can use it) and recorded it.
         results = {"mode": "smoke" if a.smoke else "full", "machine": machine(accelerator(command), command[0]),
                    "cold_start": {a.kernel_name: cold_start(command, runs, stats, a.timeout)},
+                   "import_time": {a.kernel_name: import_times(command, stats, a.timeout)},
                    "invocation": invocation(command, fs0, 20 if a.smoke else 500, stats, a.timeout),
                    "size": sizes(project, fs0, arg_after(command, "-kernel")),
                    "boot_failures": {a.kernel_name: stats},
@@ -387,6 +485,7 @@ def merge_cold_start(a, command, runs, name, stats):
     with open(path) as f:
         results = json.load(f)
     results["cold_start"][a.kernel_name] = cold_start(command, runs, stats, a.timeout)
+    results.setdefault("import_time", {})[a.kernel_name] = import_times(command, stats, a.timeout)
     results.setdefault("boot_failures", {})[a.kernel_name] = stats
     results["note"] = "Cold start measured for: %s." % ", ".join(sorted(results["cold_start"]))
     write(a.out, name, results)

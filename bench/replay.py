@@ -28,6 +28,15 @@ import time
 CRASH_RE = re.compile(r"Unhandled Trap|Crash dump|PANIC|Kernel panic|init: FAILED")
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc")
 TIMESTAMP_RE = re.compile(r"^\s*\[\s*\d+\.\d+\]\s*")
+# Console marks of the cold start's phases, stamped with the host's clock when they arrive (a line's
+# beginning is enough: SeaBIOS's "Booting from ROM.." ends without a line feed). python_start: Unikraft's
+# banner is printed just before main() (CPython's start), the CI test guest's /init says it.
+MARKS = (("firmware_done", re.compile(r"Booting from ROM")),
+         ("python_start", re.compile(r"Powered by|init: starting python")),
+         ("listening", re.compile(r"ukfaas: listening on")))
+# The wrapper's start-up line: guest-clock figures of its own start, its imports, function.py and listen.
+STARTED_RE = re.compile(r"ukfaas: started: wrapper at ([0-9.]+) s \(guest clock\), its imports ([0-9.]+) s,"
+                        r" function and listen ([0-9.]+) s")
 CONSOLE_LINES = 2000   # lines of console kept per VM (the tail is what matters)
 CRASH_GRACE_S = 3.0    # after a crash line, how long QEMU may take to exit before we stop waiting
 TAIL_LINES = 30
@@ -151,6 +160,8 @@ class Vm(object):
         self.crash_line = None
         self.crash_at = None
         self.ready_at = None
+        self.marks = {}  # MARKS name -> host time it appeared
+        self.started = None  # (wrapper at, its imports, function and listen), guest-clock seconds
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
@@ -159,14 +170,42 @@ class Vm(object):
         self.reader.start()
 
     def _read(self):
-        for raw in iter(self.proc.stdout.readline, b""):
+        """Reads what arrives (not line by line: a mark may come before its line ends)."""
+        fd = self.proc.stdout.fileno()
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
             now = time.monotonic()
-            if self.first_output is None:
+            if chunk and self.first_output is None:
                 self.first_output = now
-            line = clean(raw.decode("latin-1"))
-            self.console.append(line)
-            if self.crash_line is None and CRASH_RE.search(line):
-                self.crash_line, self.crash_at = line, now
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            if not chunk and pending:
+                complete, pending = complete + [pending], b""
+            for raw in complete:
+                self._line(clean(raw.decode("latin-1")), now)
+            if pending:
+                self._mark(pending.decode("latin-1"), now)
+            if not chunk:
+                return
+
+    def _mark(self, text, now):
+        for name, pattern in MARKS:
+            if name not in self.marks and pattern.search(text):
+                self.marks[name] = now
+
+    def _line(self, line, now):
+        self._mark(line, now)
+        self.console.append(line)
+        if self.started is None:
+            m = STARTED_RE.search(line)
+            if m:
+                self.started = tuple(float(g) for g in m.groups())
+        if self.crash_line is None and CRASH_RE.search(line):
+            self.crash_line, self.crash_at = line, now
 
     def wait_ready(self, timeout):
         """'ready' (GET /health answered 200; ready_at set), 'exited' (QEMU exited first), 'crash' (a crash
