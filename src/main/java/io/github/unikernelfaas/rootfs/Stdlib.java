@@ -19,9 +19,14 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * kernel is built from, without test suites and GUI/packaging tools the unikernel cannot use.
  */
 public final class Stdlib {
-    /** Top-level directories of Lib/ left out. */
+    /**
+     * Top-level directories of Lib/ left out: test suites, GUI and packaging tools, packages whose C part the
+     * unikernel's CPython lacks (ctypes, curses, sqlite3, msilib: importing them fails either way), and
+     * pydoc_data (help()'s topic texts; pydoc copes without it). The last ones keep the image within 5 MiB
+     * with the standard library as .pyc (Bytecode).
+     */
     static final Set<String> LEFT_OUT = Set.of("test", "idlelib", "tkinter", "turtledemo", "ensurepip",
-            "site-packages");
+            "site-packages", "ctypes", "curses", "sqlite3", "msilib", "pydoc_data");
     /** Directory names left out anywhere (the packages' own test suites). */
     static final Set<String> TEST_DIRS = Set.of("test", "tests", "idle_test");
     static final String SYSCONFIGDATA = "_sysconfigdata.py";

@@ -42,7 +42,9 @@ class StdlibTest {
         Path tgz = archive(List.of("Python-3.7.4/Lib/os.py", "Python-3.7.4/Lib/json/__init__.py",
                 "Python-3.7.4/Lib/test/test_os.py", "Python-3.7.4/Lib/json/tests/test_x.py",
                 "Python-3.7.4/Lib/tkinter/__init__.py", "Python-3.7.4/Lib/site-packages/README.txt",
-                "Python-3.7.4/Modules/main.c", "Python-3.7.4/Lib/ctypes/test/t.py"));
+                "Python-3.7.4/Modules/main.c", "Python-3.7.4/Lib/ctypes/test/t.py",
+                "Python-3.7.4/Lib/ctypes/__init__.py", "Python-3.7.4/Lib/pydoc_data/topics.py",
+                "Python-3.7.4/Lib/pydoc.py"));
         Path libPython3 = Files.createDirectories(dir.resolve("lib-python3"));
         Files.writeString(libPython3.resolve("_sysconfigdata.py"), "build_time_vars = {}\n");
         Fs0Layout fs0 = new Fs0Layout(dir.resolve("fs0"), TestFlavours.DEFAULT.pythonLib());
@@ -51,7 +53,7 @@ class StdlibTest {
         Files.createDirectories(fs0.sitePackages());
         Files.createDirectories(fs0.pythonHome().resolve("stale"));
 
-        assertEquals(3, Stdlib.install(tgz, libPython3, fs0));
+        assertEquals(4, Stdlib.install(tgz, libPython3, fs0));
         Path lib = fs0.pythonHome();
         assertTrue(Files.isRegularFile(lib.resolve("os.py")));
         assertTrue(Files.isRegularFile(lib.resolve("json/__init__.py")));
@@ -59,6 +61,9 @@ class StdlibTest {
         assertFalse(Files.exists(lib.resolve("test")));
         assertFalse(Files.exists(lib.resolve("json/tests")));
         assertFalse(Files.exists(lib.resolve("tkinter")));
+        assertFalse(Files.exists(lib.resolve("ctypes")), "no _ctypes in the kernel");
+        assertFalse(Files.exists(lib.resolve("pydoc_data")));
+        assertTrue(Files.isRegularFile(lib.resolve("pydoc.py")));
         assertFalse(Files.exists(lib.resolve("stale")), "an earlier stdlib is replaced");
         assertTrue(Files.isRegularFile(fs0.app().resolve("function.py")), "the app is left alone");
         assertTrue(Files.isDirectory(fs0.sitePackages()));
