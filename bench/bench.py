@@ -413,8 +413,7 @@ def cold_start_markdown(r):
                       % (it["modules"], it["total_self_ms"]), "", "| module | cumulative ms | self ms |",
                       "|---|---|---|"]
             for row in it["top_cumulative"]:
-                lines.append("| %s%s | %.1f | %.1f |" % ("&nbsp;&nbsp;" * row["depth"], row["module"],
-                                                       row["cumulative_ms"], row["self_ms"]))
+                lines.append("| %s | %.1f | %.1f |" % (row["module"], row["cumulative_ms"], row["self_ms"]))
             lines.append("")
         elif it:
             lines += ["Imports: not measured (%s)" % it["why"], ""]
