@@ -87,9 +87,10 @@ public class BuildMojo extends AbstractSourceMojo {
 
     /**
      * Seconds a handler may run before its request is answered 504 (logged on the console); 0 for no limit.
-     * Written into fs0 (app/ukfaas-settings.json), so the image carries it.
+     * Written into fs0 (app/ukfaas-settings.json), so the image carries it. Below unikernel.invokeTimeout
+     * (30), so that the test goals get the guest's 504 rather than giving up first.
      */
-    @Parameter(property = "unikernel.handlerTimeout", defaultValue = "60")
+    @Parameter(property = "unikernel.handlerTimeout", defaultValue = "25")
     private String handlerTimeout;
 
     @Override

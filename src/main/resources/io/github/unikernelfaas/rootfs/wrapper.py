@@ -3,7 +3,7 @@
 Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
 <root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
 Start with `python -m app.wrapper [--port 8123] [--host 0.0.0.0] [--max-body 6291456]
-[--header-timeout 10] [--body-timeout 30] [--handler-timeout 60]`
+[--header-timeout 10] [--body-timeout 30] [--handler-timeout 25]`
 (`python .../app/wrapper.py` works too, but not on Unikraft 0.13, which takes a 9p file for a terminal).
 Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
 """
@@ -488,7 +488,7 @@ class Connection(object):
 # (sleep, socket, file) leaves the loop free, one that computes without blocking holds the CPU
 # until it returns, time limit and /health included.
 
-HANDLER_TIMEOUT = 60.0  # a handler still running after this is answered 504 (--handler-timeout, 0: none)
+HANDLER_TIMEOUT = 25.0  # a handler still running after this is answered 504 (--handler-timeout, 0: none)
 STUCK_LIMIT = 2         # handlers left running past their limit before the server reports itself unhealthy
 POLL_SECONDS = 0.01     # how often the loop looks for the handler's answer when it has no wakeup socket
 
@@ -517,6 +517,8 @@ def wake_pair():
         for sock in pair:
             sock.setblocking(False)
         return pair
+    print("ukfaas: no socket pair to wake the loop: it looks for the handler's answer every %g s" % POLL_SECONDS,
+          file=sys.stderr, flush=True)
     return None, None
 
 
