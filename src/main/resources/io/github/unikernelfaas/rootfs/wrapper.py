@@ -672,8 +672,8 @@ def listen(host, port):
 
 
 def serve(listener, app):
-    """One thread (the unikernel's threads are unproven) waits on the listener and on every open
-    connection at once. Connections never block: each reads, parses and writes only what is
+    """One thread waits on the listener and on every open connection at once (the handler runs in
+    another: Dispatcher). Connections never block: each reads, parses and writes only what is
     ready, and the loop enforces their deadlines, so neither an idle client nor a slow one holds
     up the others."""
     selector = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.SelectSelector()
