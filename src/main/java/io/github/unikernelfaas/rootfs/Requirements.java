@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -40,6 +41,8 @@ public final class Requirements {
     /** pip's own settings that change what gets installed belong in the cache key. */
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
+    /** Those of them that name one location (a path or URL); PIP_FIND_LINKS may list several, kept as text. */
+    private static final Set<String> PIP_ENV_LOCATIONS = Set.of("PIP_INDEX_URL", "PIP_CONSTRAINT");
     private static final long PIP_TIMEOUT_MINUTES = 15;
     /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
     private static final Duration STALE_WORK = Duration.ofHours(1);
@@ -132,10 +135,13 @@ public final class Requirements {
             // Bump when the checks of an install change, so entries made without them are installed again.
             inputs.put("recipe", RECIPE);
             inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
-            inputs.put("indexUrl", String.valueOf(s.indexUrl()));
-            inputs.put("extraArgs", String.join("\u0000", s.extraArgs()));
+            // Paths by what they name (PipArgs), so that two spellings of one directory share an entry.
+            inputs.put("indexUrl", s.indexUrl() == null ? "null" : PipArgs.location(s.indexUrl()));
+            inputs.put("extraArgs", String.join("\u0000", PipArgs.forKey(s.extraArgs())));
             for (String name : PIP_ENV) {
-                inputs.put(name, String.valueOf(s.environment().get(name)));
+                String value = s.environment().get(name);
+                inputs.put(name, value != null && PIP_ENV_LOCATIONS.contains(name) ? PipArgs.location(value)
+                        : String.valueOf(value));
             }
             md.update(inputs.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest()).substring(0, 32);
