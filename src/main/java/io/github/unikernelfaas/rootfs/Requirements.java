@@ -2,6 +2,7 @@ package io.github.unikernelfaas.rootfs;
 
 import io.github.unikernelfaas.host.CacheLock;
 import io.github.unikernelfaas.host.CacheLockException;
+import io.github.unikernelfaas.host.Digests;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,11 +17,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -128,26 +127,22 @@ public final class Requirements {
 
     /** sha256 over the file's bytes, the index settings and the target interpreter. */
     static String cacheKey(Path requirementsTxt, Settings s) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(Files.readAllBytes(requirementsTxt));
-            Map<String, String> inputs = new TreeMap<>();
-            // Bump when the checks of an install change, so entries made without them are installed again.
-            inputs.put("recipe", RECIPE);
-            inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
-            // Paths by what they name (PipArgs), so that two spellings of one directory share an entry.
-            inputs.put("indexUrl", s.indexUrl() == null ? "null" : PipArgs.location(s.indexUrl()));
-            inputs.put("extraArgs", String.join("\u0000", PipArgs.forKey(s.extraArgs())));
-            for (String name : PIP_ENV) {
-                String value = s.environment().get(name);
-                inputs.put(name, value != null && PIP_ENV_LOCATIONS.contains(name) ? PipArgs.location(value)
-                        : String.valueOf(value));
-            }
-            md.update(inputs.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest()).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest md = Digests.sha256();
+        md.update(Files.readAllBytes(requirementsTxt));
+        Map<String, String> inputs = new TreeMap<>();
+        // Bump when the checks of an install change, so entries made without them are installed again.
+        inputs.put("recipe", RECIPE);
+        inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
+        // Paths by what they name (PipArgs), so that two spellings of one directory share an entry.
+        inputs.put("indexUrl", s.indexUrl() == null ? "null" : PipArgs.location(s.indexUrl()));
+        inputs.put("extraArgs", String.join("\u0000", PipArgs.forKey(s.extraArgs())));
+        for (String name : PIP_ENV) {
+            String value = s.environment().get(name);
+            inputs.put(name, value != null && PIP_ENV_LOCATIONS.contains(name) ? PipArgs.location(value)
+                    : String.valueOf(value));
         }
+        md.update(inputs.toString().getBytes(StandardCharsets.UTF_8));
+        return Digests.hex(md.digest()).substring(0, 32);
     }
 
     private static void installIntoCache(Path requirementsTxt, Path entry, Settings settings, Consumer<String> log)

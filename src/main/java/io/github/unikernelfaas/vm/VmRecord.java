@@ -1,14 +1,12 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -34,12 +32,7 @@ public record VmRecord(Path file, Path project) {
     }
 
     private static String projectKey(Path project) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(project.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256(project.toString()).substring(0, 16);
     }
 
     /**
