@@ -3,6 +3,7 @@ package io.github.unikernelfaas.rootfs;
 import io.github.unikernelfaas.host.CacheLock;
 import io.github.unikernelfaas.host.CacheLockException;
 import io.github.unikernelfaas.host.Digests;
+import io.github.unikernelfaas.host.Tail;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -226,7 +227,7 @@ public final class Requirements {
                     () -> verboseRun(requirementsTxt, target, s), s.pythonVersion()));
         }
         throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
-                + tail(r.output(), 25));
+                + Tail.of(r.output(), 25));
     }
 
     private static List<String> pipInstall(Path requirementsTxt, Path target, Settings s, List<String> more) {
@@ -309,16 +310,6 @@ public final class Requirements {
             Thread.currentThread().interrupt();
             throw new RequirementsException("Interrupted while running pip");
         }
-    }
-
-    static String tail(String text, int lines) {
-        String[] all = text.strip().split("\n");
-        int from = Math.max(0, all.length - lines);
-        StringBuilder sb = new StringBuilder();
-        for (int i = from; i < all.length; i++) {
-            sb.append("  | ").append(all[i]).append('\n');
-        }
-        return sb.toString();
     }
 
     public static Optional<String> summary(Outcome o) {
