@@ -873,6 +873,29 @@ class HandlerLimitTest(unittest.TestCase):
         self.assertEqual((200, {"status": "ok"}), self.health())
         self.assertEqual((200, {"event": 2}), self.answer(self.send("POST", "/", b"2")))
 
+    def test_a_client_that_streams_on_while_its_handler_runs_is_not_read_meanwhile(self):
+        self.start(args=("--handler-timeout", "30"))
+        s = self.send("POST", "/sleep", b"1")
+        s.setblocking(False)
+        sent = 0
+        for _ in range(2000):  # until the socket buffers are full: the wrapper stopped reading
+            try:
+                sent += s.send(b"X" * 65536)
+            except BlockingIOError:
+                break
+        self.assertLess(sent, 64 * 1024 * 1024, "the wrapper kept reading")
+        s.setblocking(True)
+        s.settimeout(10)
+        data = b""
+        while b"slept" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        status, headers, body, rest = split_response(data)
+        self.assertEqual((200, b"slept"), (status, body))
+        self.assertEqual((200, {"status": "ok"}), self.health(), "and the server serves on")
+
     def test_the_limit_comes_from_the_settings_file_the_plugin_writes(self):
         self.start(settings='{"handlerTimeout": 0.5}\n')
         status, error = self.answer(self.send("POST", "/loop"))

@@ -159,8 +159,9 @@ class Connection(object):
     def events(self):
         if self.out:
             return selectors.EVENT_WRITE
-        # 0 (unregistered): a client that half-closed while its handler runs stays readable at EOF.
-        return 0 if self.state == WAIT and self.eof else selectors.EVENT_READ
+        # 0 (unregistered) while its handler runs: after a half-close (EOF stays readable), or once
+        # a head's worth of what follows is buffered (no more memory for a client that streams on).
+        return 0 if self.state == WAIT and (self.eof or len(self.buf) >= MAX_HEAD) else selectors.EVENT_READ
 
     def due(self):
         return self.write_until if self.out else self.deadline
