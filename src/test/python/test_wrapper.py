@@ -81,7 +81,7 @@ def write(path, text):
 class Guest(object):
     """A temporary fs0 (lib/python3.7/{app,site-packages}) and the wrapper process serving it."""
 
-    def __init__(self, function_src, args=(), module=False, env_port=False, python_args=None):
+    def __init__(self, function_src, args=(), module=False, env_port=False, python_args=None, settings=None):
         self.root = tempfile.mkdtemp(prefix="ukfaas-wrapper-test-")
         self.lib = os.path.join(self.root, "lib", "python3.7")
         app = os.path.join(self.lib, "app")
@@ -92,6 +92,8 @@ class Guest(object):
         write(os.path.join(app, "function.py"), function_src)
         write(os.path.join(app, "helper.py"), "def twice(n):\n    return 2 * n\n")
         write(os.path.join(pkg, "__init__.py"), "NAME = 'tinypkg'\n")
+        if settings is not None:  # as the plugin writes it (unikernel.handlerTimeout)
+            write(os.path.join(app, "ukfaas-settings.json"), settings)
         self.port = free_port()
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTHONPATH", None)
@@ -810,6 +812,141 @@ class HeaderDeadlineTest(unittest.TestCase):
         data = read_to_eof(s, 10.0)
         self.assertEqual(200, split_response(data)[0])
         self.assertEqual(b"", split_response(data)[3], "closed after 5 s idle, without an answer")
+
+
+LIMIT_FUNCTION = '''
+import time
+
+
+def handler(event, context):
+    if context["path"] == "/loop":
+        while True:
+            pass
+    if context["path"] == "/sleep":
+        time.sleep(float(event))
+        return "slept"
+    return {"event": event}
+'''
+
+
+class HandlerLimitTest(unittest.TestCase):
+    """The handler runs in a worker thread: /health answers meanwhile, and a handler over
+    --handler-timeout is answered 504 and left running (at most 2 of them, then 503)."""
+
+    def start(self, *args, **kwargs):
+        self.guest = start_guest(self, LIMIT_FUNCTION, *args, **kwargs)
+
+    def send(self, method, path, body=b""):
+        s = socket.create_connection((HOST, self.guest.port), timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(b"%s %s HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s"
+                  % (method.encode(), path.encode(), len(body), body))
+        return s
+
+    def answer(self, s, seconds=10.0):
+        """Reads one response from s; returns (status, decoded JSON or text body)."""
+        s.settimeout(seconds)
+        data = b""
+        for _ in range(1000):
+            if b"\r\n\r\n" in data:
+                head = data.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+                length = int(head.split("content-length:")[1].split("\r\n")[0])
+                if len(data.partition(b"\r\n\r\n")[2]) >= length:
+                    break
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        status, headers, body, rest = split_response(data)
+        return status, json.loads(body) if headers["content-type"] == "application/json" else body
+
+    def health(self):
+        return self.answer(self.send("GET", "/health"))
+
+    def test_health_answers_while_a_handler_runs(self):
+        self.start(args=("--handler-timeout", "30"))
+        sleeper = self.send("POST", "/sleep", b"3")
+        time.sleep(0.3)  # the handler has started (not needed for the order: health must not wait)
+        self.assertEqual((200, {"status": "ok"}), self.health())
+        self.assertEqual(([], [], []), select.select([sleeper], [], [], 0), "the handler is still running")
+        self.assertEqual((200, b"slept"), self.answer(sleeper))
+
+    def test_a_looping_handler_gets_504_and_a_new_worker_serves_the_next_requests(self):
+        self.start(args=("--handler-timeout", "1"))
+        start = time.monotonic()
+        looper = self.send("POST", "/loop")
+        time.sleep(0.2)
+        queued = self.send("POST", "/echo", b'"queued"')  # waits behind the looping handler
+        self.assertEqual((200, {"status": "ok"}), self.health())
+        status, error = self.answer(looper)
+        self.assertEqual((504, "HandlerTimeout"), (status, error["type"]))
+        self.assertIn("did not return within 1 s", error["error"])
+        self.assertGreaterEqual(time.monotonic() - start, 0.9, "not before the limit")
+        self.assertEqual((200, {"event": "queued"}), self.answer(queued))
+        self.assertEqual((200, {"status": "degraded", "stuck": 1}), self.health())
+        self.assertEqual((200, {"event": 1}), self.answer(self.send("POST", "/", b"1")))
+        err = self.guest.wait_for_output("runs on in its thread", stream="stderr")
+        self.assertIn("ukfaas: POST /loop: the handler did not return within 1 s; it runs on in its thread"
+                      " (1 stuck of at most 2)", err)
+        self.assertRegex(self.guest.wait_for_output("-> 504"), r"ukfaas: POST /loop -> 504 in [0-9.]+ ms")
+
+    def test_after_two_stuck_handlers_requests_and_health_get_503(self):
+        self.start(args=("--handler-timeout", "0.5"))
+        for _ in range(2):
+            self.assertEqual(504, self.answer(self.send("POST", "/loop"))[0])
+        status, body = self.health()
+        self.assertEqual((503, "unhealthy", 2), (status, body["status"], body["stuck"]))
+        self.assertIn("POST /loop, POST /loop", body["error"])
+        status, error = self.answer(self.send("POST", "/", b"1"))
+        self.assertEqual((503, "HandlerStuck"), (status, error["type"]))
+
+    def test_a_stuck_handler_that_returns_frees_its_place(self):
+        self.start(args=("--handler-timeout", "0.5"))
+        self.assertEqual(504, self.answer(self.send("POST", "/sleep", b"1.5"))[0])
+        self.assertEqual(504, self.answer(self.send("POST", "/sleep", b"1.5"))[0])
+        self.assertEqual(503, self.health()[0])
+        err = self.guest.wait_for_output("its answer was dropped", stream="stderr", seconds=10)
+        self.assertIn("ukfaas: the handler for POST /sleep returned after", err)
+        for _ in range(100):  # the second one returns a moment after the first
+            if self.health() == (200, {"status": "ok"}):
+                break
+            time.sleep(0.1)
+        self.assertEqual((200, {"status": "ok"}), self.health())
+        self.assertEqual((200, {"event": 2}), self.answer(self.send("POST", "/", b"2")))
+
+    def test_a_client_that_streams_on_while_its_handler_runs_is_not_read_meanwhile(self):
+        self.start(args=("--handler-timeout", "30"))
+        s = self.send("POST", "/sleep", b"1")
+        s.setblocking(False)
+        sent = 0
+        while sent < 32 * 1024 * 1024:  # until the buffers stay full: the wrapper stopped reading
+            try:
+                sent += s.send(b"X" * 65536)
+            except BlockingIOError:
+                if not select.select([], [s], [], 0.3)[1]:
+                    break
+        self.assertLess(sent, 32 * 1024 * 1024, "the wrapper kept reading")
+        s.setblocking(True)
+        s.settimeout(10)
+        data = b""
+        while b"slept" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        status, headers, body, rest = split_response(data)
+        self.assertEqual((200, b"slept"), (status, body))
+        self.assertEqual((200, {"status": "ok"}), self.health(), "and the server serves on")
+
+    def test_the_limit_comes_from_the_settings_file_the_plugin_writes(self):
+        self.start(settings='{"handlerTimeout": 0.5}\n')
+        status, error = self.answer(self.send("POST", "/loop"))
+        self.assertEqual(504, status)
+        self.assertIn("within 0.5 s", error["error"])
+
+    def test_no_limit_with_0(self):
+        self.start(args=("--handler-timeout", "0"), settings='{"handlerTimeout": 0.5}\n')
+        self.assertEqual((200, b"slept"), self.answer(self.send("POST", "/sleep", b"1")))
 
 
 class MaxBodyTest(unittest.TestCase):

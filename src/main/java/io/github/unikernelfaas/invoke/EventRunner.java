@@ -9,9 +9,11 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Sends every case to the function and judges each answer. The guest serves one request at a time: after
- * a case timed out, the next one waits until the guest answers /health again (the slow handler has
- * finished), and is reported as not run when it does not within the invocation timeout.
+ * Sends every case to the function and judges each answer. The guest runs one handler at a time: after
+ * a case timed out, the next one waits until the guest answers /health with 200 again (today's wrapper
+ * answers it while a handler runs, and queues the next request behind that handler until its time limit;
+ * older ones only once it has finished), and is reported as not run when it does not within the
+ * invocation timeout.
  */
 public final class EventRunner {
     private static final Duration POLL = Duration.ofMillis(200);

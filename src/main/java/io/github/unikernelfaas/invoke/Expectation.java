@@ -27,12 +27,13 @@ public final class Expectation {
                 return new CaseResult(c.name(), true, r.status(), r.millis(), null, shown);
             }
             return new CaseResult(c.name(), false, r.status(), r.millis(),
-                    "expected HTTP 200 but got " + r.status() + ": " + shown, shown);
+                    "expected HTTP 200 but got " + r.status() + hint(r.status()) + ": " + shown, shown);
         }
         String expected = render(c.expected());
         if (r.status() != 200) {
             return new CaseResult(c.name(), false, r.status(), r.millis(),
-                    "expected HTTP 200 with " + expected + " but got HTTP " + r.status() + ": " + shown, shown);
+                    "expected HTTP 200 with " + expected + " but got HTTP " + r.status() + hint(r.status()) + ": "
+                            + shown, shown);
         }
         JsonNode actual = actualValue(r);
         if (actual != null && c.expected().equals(NUMERIC_AWARE, actual)) {
@@ -41,6 +42,15 @@ public final class Expectation {
         String got = actual == null ? "invalid JSON " + shown : render(actual);
         return new CaseResult(c.name(), false, r.status(), r.millis(),
                 "expected " + expected + " but got " + got, shown);
+    }
+
+    /** The wrapper's time-limit answers name the setting behind them. */
+    static String hint(int status) {
+        return switch (status) {
+            case 504 -> " (the handler ran past its time limit, unikernel.handlerTimeout)";
+            case 503 -> " (handlers are stuck past their time limit, unikernel.handlerTimeout)";
+            default -> "";
+        };
     }
 
     /** A JSON response is parsed; a text response is compared as a JSON string. */

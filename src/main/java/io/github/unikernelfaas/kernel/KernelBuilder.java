@@ -2,6 +2,7 @@ package io.github.unikernelfaas.kernel;
 
 import io.github.unikernelfaas.host.CacheLock;
 import io.github.unikernelfaas.host.CacheLockException;
+import io.github.unikernelfaas.host.Digests;
 import io.github.unikernelfaas.host.Trees;
 import io.github.unikernelfaas.source.SourcePatch;
 import java.io.IOException;
@@ -10,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,28 +59,24 @@ public final class KernelBuilder {
     }
 
     public static String cacheKey(Request r) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            update(md, RECIPE);
-            update(md, r.sources().fingerprint());
-            update(md, r.sources().unikraftVersion());
-            update(md, r.config().render());
-            for (KernelSources.TreePatches t : r.sources().patches()) {
-                update(md, t.sourceId());
-                for (SourcePatch p : t.patches()) {
-                    update(md, p.name());
-                    update(md, p.sha256());
-                }
+        MessageDigest md = Digests.sha256();
+        update(md, RECIPE);
+        update(md, r.sources().fingerprint());
+        update(md, r.sources().unikraftVersion());
+        update(md, r.config().render());
+        for (KernelSources.TreePatches t : r.sources().patches()) {
+            update(md, t.sourceId());
+            for (SourcePatch p : t.patches()) {
+                update(md, p.name());
+                update(md, p.sha256());
             }
-            for (String content : r.appFiles().values()) {
-                update(md, content);
-            }
-            update(md, r.toolchain().gcc());
-            update(md, r.toolchain().make());
-            return HexFormat.of().formatHex(md.digest()).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
+        for (String content : r.appFiles().values()) {
+            update(md, content);
+        }
+        update(md, r.toolchain().gcc());
+        update(md, r.toolchain().make());
+        return Digests.hex(md.digest()).substring(0, 32);
     }
 
     private static void update(MessageDigest md, String s) {

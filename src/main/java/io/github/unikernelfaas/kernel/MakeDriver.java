@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.kernel;
 
+import io.github.unikernelfaas.host.Tail;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -82,7 +83,7 @@ public final class MakeDriver {
         long t0 = System.nanoTime();
         long nextProgress = t0 + PROGRESS_EVERY_NANOS;
         int compiled = 0;
-        java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
+        Tail.Window tail = new Tail.Window(TAIL_LINES);
         List<String> errors = new ArrayList<>();
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
@@ -101,10 +102,7 @@ public final class MakeDriver {
                     out.write('\n');
                     // Line by line: the log is what a user tails while make runs for minutes.
                     out.flush();
-                    if (tail.size() == TAIL_LINES) {
-                        tail.removeFirst();
-                    }
-                    tail.addLast(line);
+                    tail.add(line);
                     // With -j, the compiler's error scrolls out of the tail while other jobs finish.
                     if (errors.size() < MAX_ERROR_LINES && (line.contains("error:") || line.startsWith("make")
                             && line.contains("***"))) {
@@ -124,8 +122,8 @@ public final class MakeDriver {
             int exit = p.waitFor();
             if (exit != 0) {
                 throw new KernelBuildException(what + " failed (make exit " + exit + ")."
-                        + (errors.isEmpty() ? "" : " The errors:\n  | " + String.join("\n  | ", errors) + "\n")
-                        + " Last " + tail.size() + " lines of " + log + ":\n  | " + String.join("\n  | ", tail));
+                        + (errors.isEmpty() ? "" : " The errors:\n" + Tail.block(errors) + "\n")
+                        + " Last " + tail.lines().size() + " lines of " + log + ":\n" + Tail.block(tail.lines()));
             }
             progress.accept(String.format("%s: done in %d s (%d files compiled)", what,
                     (System.nanoTime() - t0) / 1_000_000_000L, compiled));

@@ -11,6 +11,7 @@ import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.rootfs.Requirements;
 import io.github.unikernelfaas.rootfs.Stdlib;
 import io.github.unikernelfaas.rootfs.StdlibPolicy;
+import io.github.unikernelfaas.rootfs.WrapperSettings;
 import io.github.unikernelfaas.kernel.KernelBuilder;
 import io.github.unikernelfaas.kernel.KernelConfig;
 import io.github.unikernelfaas.kernel.KernelSources;
@@ -92,6 +93,14 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.make", defaultValue = "make")
     private String make;
 
+    /**
+     * Seconds a handler may run before its request is answered 504 (logged on the console); 0 for no limit.
+     * Written into fs0 (app/ukfaas-settings.json), so the image carries it. Below unikernel.invokeTimeout
+     * (30), so that the test goals get the guest's 504 rather than giving up first.
+     */
+    @Parameter(property = "unikernel.handlerTimeout", defaultValue = "25")
+    private String handlerTimeout;
+
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         StdlibPolicy.Decision stdlibNeeded = stdlibDecision(); // first: a refused setting fails before any work
@@ -108,7 +117,7 @@ public class BuildMojo extends AbstractSourceMojo {
                         + " check)"));
         FunctionChecker.check(pythonBin, source, grammar, guest);
         Fs0Layout layout = fs0Layout();
-        List<String> files = Fs0Assembler.assemble(source, layout);
+        List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout));
         Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
                 AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv());
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),

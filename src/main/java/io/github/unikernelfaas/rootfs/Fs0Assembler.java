@@ -20,12 +20,21 @@ public final class Fs0Assembler {
     private Fs0Assembler() {
     }
 
-    /** Returns the files copied into the app directory, relative to it, sorted. */
+    /** Returns the files copied into the app directory, relative to it, sorted; no settings file. */
     public static List<String> assemble(Path sourceDir, Fs0Layout fs0) {
+        return assemble(sourceDir, fs0, null);
+    }
+
+    /** As {@link #assemble(Path, Fs0Layout)}, plus the wrapper's settings file when {@code settings} is given. */
+    public static List<String> assemble(Path sourceDir, Fs0Layout fs0, WrapperSettings settings) {
         try {
             if (Files.isRegularFile(sourceDir.resolve(WRAPPER))) {
                 throw new FunctionException(sourceDir.resolve(WRAPPER) + " would replace the unikernel-faas wrapper,"
                         + " which serves your handler: rename that module");
+            }
+            if (settings != null && WrapperSettings.clashes(sourceDir)) {
+                throw new FunctionException(sourceDir.resolve(WrapperSettings.FILE) + " would replace the wrapper's"
+                        + " settings (" + WrapperSettings.HANDLER_TIMEOUT + "): rename that file");
             }
             Trees.delete(fs0.app());
             Files.createDirectories(fs0.app());
@@ -35,6 +44,9 @@ public final class Fs0Assembler {
             List<String> copied = Trees.copy(sourceDir, fs0.app(), Fs0Assembler::skipped);
             try (InputStream wrapper = Fs0Assembler.class.getResourceAsStream(WRAPPER)) {
                 Files.copy(wrapper, fs0.app().resolve(WRAPPER), StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (settings != null) {
+                settings.write(fs0);
             }
             return copied;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.Tail;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ final class PipFailure {
      * @param verbose pip -vv's output of the same install, asked for only when pip listed no version at all
      */
     static String message(NoMatch m, String pipOutput, Supplier<String> verbose, String pythonVersion) {
-        String pipSaid = "\npip said:\n" + Requirements.tail(pipOutput, 15);
+        String pipSaid = "\npip said:\n" + Tail.of(pipOutput, 15);
         Matcher ignored = IGNORED_PYTHON.matcher(pipOutput);
         if (ignored.find()) {
             String fits = m.versions().isEmpty()

@@ -2,6 +2,8 @@ package io.github.unikernelfaas.rootfs;
 
 import io.github.unikernelfaas.host.CacheLock;
 import io.github.unikernelfaas.host.CacheLockException;
+import io.github.unikernelfaas.host.Digests;
+import io.github.unikernelfaas.host.Tail;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,15 +18,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -40,6 +41,8 @@ public final class Requirements {
     /** pip's own settings that change what gets installed belong in the cache key. */
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
+    /** Those of them that name one location (a path or URL); PIP_FIND_LINKS may list several, kept as text. */
+    private static final Set<String> PIP_ENV_LOCATIONS = Set.of("PIP_INDEX_URL", "PIP_CONSTRAINT");
     private static final long PIP_TIMEOUT_MINUTES = 15;
     /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
     private static final Duration STALE_WORK = Duration.ofHours(1);
@@ -125,23 +128,22 @@ public final class Requirements {
 
     /** sha256 over the file's bytes, the index settings and the target interpreter. */
     static String cacheKey(Path requirementsTxt, Settings s) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(Files.readAllBytes(requirementsTxt));
-            Map<String, String> inputs = new TreeMap<>();
-            // Bump when the checks of an install change, so entries made without them are installed again.
-            inputs.put("recipe", RECIPE);
-            inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
-            inputs.put("indexUrl", String.valueOf(s.indexUrl()));
-            inputs.put("extraArgs", String.join("\u0000", s.extraArgs()));
-            for (String name : PIP_ENV) {
-                inputs.put(name, String.valueOf(s.environment().get(name)));
-            }
-            md.update(inputs.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest()).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest md = Digests.sha256();
+        md.update(Files.readAllBytes(requirementsTxt));
+        Map<String, String> inputs = new TreeMap<>();
+        // Bump when the checks of an install change, so entries made without them are installed again.
+        inputs.put("recipe", RECIPE);
+        inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
+        // Paths by what they name (PipArgs), so that two spellings of one directory share an entry.
+        inputs.put("indexUrl", s.indexUrl() == null ? "null" : PipArgs.location(s.indexUrl()));
+        inputs.put("extraArgs", String.join("\u0000", PipArgs.forKey(s.extraArgs())));
+        for (String name : PIP_ENV) {
+            String value = s.environment().get(name);
+            inputs.put(name, value != null && PIP_ENV_LOCATIONS.contains(name) ? PipArgs.location(value)
+                    : String.valueOf(value));
         }
+        md.update(inputs.toString().getBytes(StandardCharsets.UTF_8));
+        return Digests.hex(md.digest()).substring(0, 32);
     }
 
     private static void installIntoCache(Path requirementsTxt, Path entry, Settings settings, Consumer<String> log)
@@ -225,7 +227,7 @@ public final class Requirements {
                     () -> verboseRun(requirementsTxt, target, s), s.pythonVersion()));
         }
         throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
-                + tail(r.output(), 25));
+                + Tail.of(r.output(), 25));
     }
 
     private static List<String> pipInstall(Path requirementsTxt, Path target, Settings s, List<String> more) {
@@ -308,16 +310,6 @@ public final class Requirements {
             Thread.currentThread().interrupt();
             throw new RequirementsException("Interrupted while running pip");
         }
-    }
-
-    static String tail(String text, int lines) {
-        String[] all = text.strip().split("\n");
-        int from = Math.max(0, all.length - lines);
-        StringBuilder sb = new StringBuilder();
-        for (int i = from; i < all.length; i++) {
-            sb.append("  | ").append(all[i]).append('\n');
-        }
-        return sb.toString();
     }
 
     public static Optional<String> summary(Outcome o) {

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.host.Tail;
 import java.util.List;
 
 /**
@@ -44,7 +45,7 @@ final class RequiresPython {
         if (r.exit() != 0) {
             throw new RequirementsException("Could not check the installed packages' Requires-Python with "
                     + s.python() + " (it needs pip's vendored packaging library, or packaging):\n"
-                    + Requirements.tail(r.output(), 15));
+                    + Tail.of(r.output(), 15));
         }
         StringBuilder misfits = new StringBuilder();
         for (String line : r.output().strip().split("\n")) {

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.source;
 
+import io.github.unikernelfaas.host.Digests;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -234,11 +235,11 @@ public final class ArchiveExtractor {
                     if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                         throw unsafe(archive, e.name(), "is both a directory and a file");
                     }
-                    DigestInputStream hashing = new DigestInputStream(content, Hashes.sha256());
+                    DigestInputStream hashing = new DigestInputStream(content, Digests.sha256());
                     Files.copy(hashing, path, StandardCopyOption.REPLACE_EXISTING);
                     setMode(path, e.executable());
                     written.put(rel, Kind.FILE);
-                    digest.file(rel, e.executable(), Hashes.hex(hashing.getMessageDigest().digest()));
+                    digest.file(rel, e.executable(), Digests.hex(hashing.getMessageDigest().digest()));
                     break;
                 case HARDLINK: {
                     List<String> to = safeParts(archive, e.linkTarget() == null ? "" : e.linkTarget());

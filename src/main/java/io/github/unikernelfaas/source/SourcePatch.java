@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.source;
 
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public final class SourcePatch {
         this.name = name;
         this.location = location;
         this.content = content.clone();
-        this.sha256 = Hashes.hex(Hashes.sha256().digest(content));
+        this.sha256 = Digests.sha256(content);
     }
 
     /** A patch bundled with the plugin: {@code patches/<name>} beside sources.json in {@code resourceDir}. */

@@ -2,6 +2,7 @@ package io.github.unikernelfaas.source;
 
 import io.github.unikernelfaas.host.CacheLock;
 import io.github.unikernelfaas.host.CacheLockException;
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.ProxySelector;
@@ -265,7 +266,7 @@ public final class SourceResolver {
                 if (file == null || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                     return new Check(null, "archive file missing");
                 }
-                String actual = Hashes.sha256(file);
+                String actual = Digests.sha256(file);
                 if (!actual.equals(marker.get("fileSha256"))) {
                     return new Check(null, "archive changed since it was verified (sha256 " + actual + ")");
                 }
@@ -338,7 +339,7 @@ public final class SourceResolver {
      * finished entry to {@code dir} in one rename; whatever {@code dir} held before is deleted first.
      */
     Entry install(Source s, Path file, URI from, Path work, Path dir, boolean fresh) throws IOException {
-        String fileSha = Hashes.sha256(file);
+        String fileSha = Digests.sha256(file);
         String top;
         Path extracted = work.resolve("x");
         if (s.verification().kind() == Verification.Kind.SHA256) {
@@ -470,7 +471,7 @@ public final class SourceResolver {
                         e.dir.resolve(e.marker.get("file")), e.marker.get("fileSha256")));
             }
         }
-        return new SourceSet(core, libs, origins, patched, Hashes.sha256(key.toString()));
+        return new SourceSet(core, libs, origins, patched, Digests.sha256(key.toString()));
     }
 
     /** Deletes a tree without following links; missing is fine. */

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.source;
 
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ public final class SourceSet {
             Path target = buildDir.resolve(o.placeAs());
             try {
                 Files.createDirectories(target.getParent());
-                if (Files.isRegularFile(target) && Hashes.sha256(target).equals(o.sha256())) {
+                if (Files.isRegularFile(target) && Digests.sha256(target).equals(o.sha256())) {
                     placed.add(target);
                     continue;
                 }

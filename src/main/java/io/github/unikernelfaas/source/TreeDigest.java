@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.source;
 
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -46,7 +47,7 @@ public final class TreeDigest {
     }
 
     void link(String path, String target) {
-        entries.put(path, new Line("l", "0777", Hashes.sha256(target)));
+        entries.put(path, new Line("l", "0777", Digests.sha256(target)));
     }
 
     /** At most this many links to directories are tried with and without a trailing slash (2^n digests). */
@@ -73,7 +74,7 @@ public final class TreeDigest {
                     }
                 } else if (attrs.isRegularFile()) {
                     d.file(rel, Files.getPosixFilePermissions(file).contains(PosixFilePermission.OWNER_EXECUTE),
-                            Hashes.sha256(file));
+                            Digests.sha256(file));
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -109,10 +110,10 @@ public final class TreeDigest {
         }
         selected.sort((a, b) -> Arrays.compareUnsigned(a[0].getBytes(StandardCharsets.UTF_8),
                 b[0].getBytes(StandardCharsets.UTF_8)));
-        MessageDigest md = Hashes.sha256();
+        MessageDigest md = Digests.sha256();
         for (String[] line : selected) {
             md.update(line[1].getBytes(StandardCharsets.UTF_8));
         }
-        return Hashes.hex(md.digest());
+        return Digests.hex(md.digest());
     }
 }

@@ -2,6 +2,7 @@ package io.github.unikernelfaas.source;
 
 import io.github.unikernelfaas.host.CacheLock;
 import io.github.unikernelfaas.host.CacheLockException;
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class TreeRepair {
         String name = marker.get("file");
         Path archive = name == null ? null : dir.resolve(name);
         if (archive == null || !Files.isRegularFile(archive)
-                || !Hashes.sha256(archive).equals(marker.get("fileSha256"))) {
+                || !Digests.sha256(archive).equals(marker.get("fileSha256"))) {
             return new SourceResolver.Check(null, problem); // nothing verified to rebuild it from
         }
         Path work = resolver.newWork(s);

@@ -1,11 +1,10 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.host.Tail;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -19,18 +18,13 @@ public final class ConsoleLog {
         if (!Files.isRegularFile(log)) {
             return List.of();
         }
-        Deque<String> last = new ArrayDeque<>(n);
+        Tail.Window last = new Tail.Window(n);
         try (Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-            lines.forEach(line -> {
-                if (last.size() == n) {
-                    last.removeFirst();
-                }
-                last.addLast(clean(line));
-            });
+            lines.forEach(line -> last.add(clean(line)));
         } catch (IOException | java.io.UncheckedIOException e) {
             return List.of("(console log unreadable: " + e.getMessage() + ")");
         }
-        return List.copyOf(last);
+        return last.lines();
     }
 
     /** A block for error messages: the tail, indented, and where the whole log is. */
@@ -40,10 +34,8 @@ public final class ConsoleLog {
         if (tail.isEmpty()) {
             sb.append("The guest console is empty (").append(log).append(").");
         } else {
-            sb.append("Last ").append(tail.size()).append(" lines of the guest console (").append(log).append("):");
-            for (String line : tail) {
-                sb.append("\n  | ").append(line);
-            }
+            sb.append("Last ").append(tail.size()).append(" lines of the guest console (").append(log).append("):\n")
+                    .append(Tail.block(tail));
         }
         return sb.toString();
     }

@@ -39,7 +39,9 @@ public final class FunctionVm implements AutoCloseable {
      */
     public static FunctionVm boot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts, Path workDir,
             VmRecord record, HttpClient client, Duration bootTimeout, BootLog log) {
-        StaleVmSweeper.sweep(record.file(), config.machine().vmm(), log.info());
+        for (Path stale : record.sweepable()) {
+            StaleVmSweeper.sweep(stale, config.machine().vmm(), log.info());
+        }
         choice.note().ifPresent(log.warn());
         VmConfig first = config.withAccelerator(choice.first());
         if (first.machine().accelerator() != Accelerator.KVM) {

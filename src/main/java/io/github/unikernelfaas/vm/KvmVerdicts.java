@@ -1,14 +1,12 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.host.Digests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -63,25 +61,17 @@ public final class KvmVerdicts {
     /** A key over the host kernel release, the QEMU binary and the guest kernel's bytes. */
     static String key(Path qemu, Path kernel, Path osRelease) {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            MessageDigest md = Digests.sha256();
             md.update(readQuietly(osRelease).getBytes(StandardCharsets.UTF_8));
             md.update((byte) 0);
             Path realQemu = qemu.toRealPath();
             md.update((realQemu + "|" + Files.size(realQemu) + "|" + Files.getLastModifiedTime(realQemu).toMillis())
                     .getBytes(StandardCharsets.UTF_8));
             md.update((byte) 0);
-            try (InputStream in = Files.newInputStream(kernel)) {
-                byte[] buf = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    md.update(buf, 0, n);
-                }
-            }
-            return HexFormat.of().formatHex(md.digest()).substring(0, 24);
+            Digests.update(md, kernel);
+            return Digests.hex(md.digest()).substring(0, 24);
         } catch (IOException e) {
             throw new VmException("Could not read " + kernel + " or " + qemu + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

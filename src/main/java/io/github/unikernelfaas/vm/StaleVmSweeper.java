@@ -13,9 +13,12 @@ import java.util.function.Consumer;
  * Finds a QEMU left behind by an earlier build of the same project (the JVM was killed before its
  * shutdown hook ran) through its {@link VmRecord}, and stops it. Only a live process whose command line still
  * names the VMM (and the project's {@code -name} tag, when the record has one) is touched, so a
- * recycled pid is never killed.
+ * recycled pid is never killed; and only when the build that started it (its owner) is gone: the VM of
+ * a build of the same project that is still running is left alone, record and port included.
  *
- * <p>The record: the pid on the first line, then {@code name=<tag>} and {@code project=<dir>} (for humans).
+ * <p>The record: the pid on the first line, then {@code name=<tag>}, {@code owner=<pid> <start millis>}
+ * (the JVM that started it, and when that process started, so that a recycled owner pid is not taken
+ * for it) and {@code project=<dir>} (for humans).
  */
 public final class StaleVmSweeper {
     private StaleVmSweeper() {
@@ -25,12 +28,19 @@ public final class StaleVmSweeper {
         record(pidFile, pid, null, null);
     }
 
-    /** Writes the record via a temp file and an atomic rename, so a sweep never reads half of one. */
+    /** A record owned by this JVM. */
     static void record(Path pidFile, long pid, String tag, Path project) throws IOException {
+        record(pidFile, pid, tag, project, ProcessHandle.current());
+    }
+
+    /** Writes the record via a temp file and an atomic rename, so a sweep never reads half of one. */
+    static void record(Path pidFile, long pid, String tag, Path project, ProcessHandle owner) throws IOException {
         StringBuilder sb = new StringBuilder().append(pid).append('\n');
         if (tag != null && !tag.isBlank()) {
             sb.append("name=").append(tag).append('\n');
         }
+        sb.append("owner=").append(owner.pid()).append(' ')
+                .append(owner.info().startInstant().map(i -> Long.toString(i.toEpochMilli())).orElse("-")).append('\n');
         if (project != null) {
             sb.append("project=").append(project).append('\n');
         }
@@ -62,6 +72,12 @@ public final class StaleVmSweeper {
         }
         long pid = recorded.get();
         String tag = field(pidFile, "name=");
+        Optional<ProcessHandle> owner = liveOwner(field(pidFile, "owner="));
+        if (owner.isPresent() && ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent()) {
+            log.accept("Leaving " + vmm.name() + " (pid " + pid + ") alone: the build that started it (pid "
+                    + owner.get().pid() + ") is still running (record " + pidFile + ")");
+            return Optional.empty();
+        }
         Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         Optional<Long> stopped = Optional.empty();
         if (handle.isPresent() && isOurVmm(handle.get(), vmm, tag)) {
@@ -76,6 +92,30 @@ public final class StaleVmSweeper {
         }
         deleteQuietly(pidFile);
         return stopped;
+    }
+
+    /**
+     * The owner a record names when it is another process that is still alive (and started when the
+     * record says); empty for this JVM (a VM an earlier goal of ours left running is stale), a dead
+     * owner, or none recorded (an older record).
+     */
+    static Optional<ProcessHandle> liveOwner(String owner) {
+        if (owner == null) {
+            return Optional.empty();
+        }
+        String[] parts = owner.trim().split(" ");
+        long pid;
+        try {
+            pid = Long.parseLong(parts[0]);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        if (pid == ProcessHandle.current().pid()) {
+            return Optional.empty();
+        }
+        String started = parts.length > 1 ? parts[1] : "-";
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> started.equals("-")
+                || h.info().startInstant().map(i -> Long.toString(i.toEpochMilli()).equals(started)).orElse(true));
     }
 
     private static String field(Path pidFile, String prefix) {

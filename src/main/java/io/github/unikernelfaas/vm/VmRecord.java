@@ -1,10 +1,13 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.host.Digests;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where a running VM of a project is recorded for {@link StaleVmSweeper}.
@@ -14,18 +17,46 @@ import java.util.HexFormat;
  */
 public record VmRecord(Path file, Path project) {
     /**
-     * {@code <cacheDir>/vms/<first 16 hex of sha256(project dir)>.pid}: outside target/, so a {@code mvn clean}
-     * after a killed build cannot lose the VM it left running; one record per project.
+     * {@code <cacheDir>/vms/<first 16 hex of sha256(project dir)>-<this JVM's pid>.pid}: outside target/, so a
+     * {@code mvn clean} after a killed build cannot lose the VM it left running; one record per project and
+     * build, so that two builds of the same project at once do not overwrite each other's.
      */
     public static VmRecord forProject(Path cacheDir, Path projectDir) {
+        return forProject(cacheDir, projectDir, ProcessHandle.current().pid());
+    }
+
+    static VmRecord forProject(Path cacheDir, Path projectDir, long ownerPid) {
         Path project = projectDir.toAbsolutePath().normalize();
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(project.toString().getBytes(StandardCharsets.UTF_8));
-            String name = HexFormat.of().formatHex(d).substring(0, 16) + ".pid";
-            return new VmRecord(cacheDir.toAbsolutePath().normalize().resolve("vms").resolve(name), project);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        String name = projectKey(project) + "-" + ownerPid + ".pid";
+        return new VmRecord(cacheDir.toAbsolutePath().normalize().resolve("vms").resolve(name), project);
+    }
+
+    private static String projectKey(Path project) {
+        return Digests.sha256(project.toString()).substring(0, 16);
+    }
+
+    /**
+     * The records a sweep looks at: every build's of this project ({@code <key>-<pid>.pid}, and an older
+     * plugin's {@code <key>.pid}), or just this one's for a record without a project.
+     */
+    public List<Path> sweepable() {
+        if (project == null) {
+            return List.of(file);
         }
+        List<Path> found = new ArrayList<>();
+        String key = projectKey(project);
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(file.getParent(), key + "*.pid")) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (name.matches(java.util.regex.Pattern.quote(key) + "(-[0-9]+)?\\.pid")) {
+                    found.add(p);
+                }
+            }
+        } catch (IOException e) {
+            return List.of(file); // no vms/ yet
+        }
+        found.sort(null);
+        return found;
     }
 
     /** {@code <workDir>/qemu.pid}: for tests and tools that own their directory. */

@@ -3,7 +3,7 @@
 Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
 <root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
 Start with `python -S -c "import sys, app.wrapper as w; sys.exit(w.main())" [--port 8123] [--host 0.0.0.0]
-[--max-body 6291456] [--header-timeout 10] [--body-timeout 30]` (`python -m app.wrapper` and
+[--max-body 6291456] [--header-timeout 10] [--body-timeout 30] [--handler-timeout 25]` (`python -m app.wrapper` and
 `python .../app/wrapper.py` work too, but -m costs runpy's imports, and Unikraft 0.13 takes a 9p file
 for a terminal).
 Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
@@ -15,7 +15,9 @@ import time
 
 STARTED = time.monotonic()  # the wrapper's first moment, for the start-up line the bench reads
 
-import json  # after STARTED: these are the imports it measures
+import _thread  # not threading: on 3.7 it imports traceback, linecache and tokenize
+import collections  # after STARTED: these are the imports it measures
+import json
 import os
 import re
 import selectors
@@ -54,7 +56,8 @@ MAX_HEADERS = 100
 RECV_SIZE = 262144
 HEALTH_PATHS = ("/health", "/_/health")
 PHRASES = {200: "OK", 400: "Bad Request", 408: "Request Timeout", 413: "Request Entity Too Large",
-           500: "Internal Server Error", 501: "Not Implemented"}  # http.HTTPStatus's, without building the enum
+           500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
+           504: "Gateway Timeout"}  # http.HTTPStatus's, without building the enum
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 
@@ -129,6 +132,7 @@ class App(object):
         self.max_body = max_body
         self.header_timeout = header_timeout
         self.body_timeout = body_timeout
+        self.dispatcher = None  # None: the handler runs in the loop's thread (see Dispatcher)
 
 
 def parse_field(line):
@@ -140,7 +144,7 @@ def parse_field(line):
 
 
 # What a connection is waiting for.
-IDLE, HEAD, BODY, CHUNKED, LINGER = "idle", "head", "body", "chunked", "linger"
+IDLE, HEAD, BODY, CHUNKED, LINGER, WAIT = "idle", "head", "body", "chunked", "linger", "wait"
 # What it does once its output is written (None: read the next request).
 CLOSE = "close"
 
@@ -161,6 +165,7 @@ class Connection(object):
         self.out = bytearray()
         self.eof = False
         self.after_output = None  # None, CLOSE, or LINGER for an error response
+        self.closed = False
         try:
             # Each response is one write, so Nagle's algorithm could only delay it.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -177,7 +182,11 @@ class Connection(object):
     # The loop's interface: which events, until when, and what happens then.
 
     def events(self):
-        return selectors.EVENT_WRITE if self.out else selectors.EVENT_READ
+        if self.out:
+            return selectors.EVENT_WRITE
+        # 0 (unregistered) while its handler runs: after a half-close (EOF stays readable), or once
+        # a head's worth of what follows is buffered (no more memory for a client that streams on).
+        return 0 if self.state == WAIT and (self.eof or len(self.buf) >= MAX_HEAD) else selectors.EVENT_READ
 
     def due(self):
         return self.write_until if self.out else self.deadline
@@ -186,6 +195,8 @@ class Connection(object):
         """The deadline has passed; returns False when the connection is done."""
         if self.out or self.state in (IDLE, LINGER):
             return False  # a client that does not read its response, an idle one, or the linger's end
+        if self.state == WAIT:
+            return self.app.dispatcher.expire(self)
         if self.state == HEAD:
             message = "the request's headers did not arrive within %g s" % self.app.header_timeout
         else:
@@ -263,6 +274,7 @@ class Connection(object):
         return True
 
     def close(self):
+        self.closed = True
         try:
             self.sock.shutdown(socket.SHUT_WR)
         except OSError:
@@ -273,7 +285,7 @@ class Connection(object):
 
     def advance(self):
         try:
-            while not self.out and self.after_output is None and self.state != LINGER and self.step():
+            while not self.out and self.after_output is None and self.state not in (LINGER, WAIT) and self.step():
                 pass
         except HttpError as e:
             self.fail(e)
@@ -423,8 +435,10 @@ class Connection(object):
         path, _, query = self.target.partition("?")
         if "://" in path and not path.startswith("/"):  # absolute-form target
             path = urllib_parse.urlsplit(path).path or "/"
+        dispatcher = self.app.dispatcher
         if method == "GET" and path in HEALTH_PATHS:
-            self.respond(200, b'{"status":"ok"}', JSON_TYPE, keep_alive)
+            status, payload = dispatcher.health() if dispatcher else (200, b'{"status":"ok"}')
+            self.respond(status, payload, JSON_TYPE, keep_alive)
         else:
             context = {
                 "method": method,
@@ -432,13 +446,33 @@ class Connection(object):
                 "query": dict(urllib_parse.parse_qsl(query, keep_blank_values=True)) if query else {},
                 "headers": self.headers,
             }
-            status, payload, content_type = invoke(self.app.handler, self.app.wants_context, body, context)
+            refusal = dispatcher.refusal() if dispatcher else None
+            if dispatcher and not refusal:
+                self.state, self.deadline, self.path = WAIT, float("inf"), path
+                dispatcher.submit(self, body, context)
+                return False  # answered by finish()
+            status, payload, content_type = refusal or invoke(
+                self.app.handler, self.app.wants_context, body, context)
             self.respond(status, payload, content_type, keep_alive)
             log(method, path, status, start)
         self.idle()
         if not keep_alive:
             self.after_output = CLOSE
         return True
+
+    def finish(self, status, payload, content_type):
+        """Answers the request that waited for the handler (Dispatcher); returns False when the
+        connection is done."""
+        try:
+            self.respond(status, payload, content_type, self.keep_alive)
+            log(self.method, self.path, status, self.start)
+            self.idle()
+            if not self.keep_alive:
+                self.after_output = CLOSE
+            self.advance()  # the requests pipelined behind it
+            return self.settle()
+        except OSError:
+            return False
 
     def fail(self, error):
         """Answers a request we cannot serve with an error, then lingers and closes."""
@@ -469,6 +503,209 @@ class Connection(object):
         self.out += data
 
 
+# The handler's thread. The loop above must not wait on the handler, or /health and every other
+# client would wait with it (and a handler that never returns would wedge the server for good): a
+# worker thread runs the handler, one request at a time in arrival order, and posts its answer
+# back to the loop. A Python thread cannot be stopped, so a handler still running at its time limit
+# is answered 504 and left to run on; a new worker serves the requests after it. Once
+# STUCK_LIMIT handlers are stuck, there is no new worker: requests and /health get 503, so that
+# a supervisor restarts the VM. A stuck handler that returns after all frees its place.
+# On Unikraft 0.13 (cooperative scheduler) a thread runs until it blocks: a handler that waits
+# (sleep, socket, file) leaves the loop free, one that computes without blocking holds the CPU
+# until it returns, time limit and /health included.
+
+HANDLER_TIMEOUT = 25.0  # a handler still running after this is answered 504 (--handler-timeout, 0: none)
+STUCK_LIMIT = 2         # handlers left running past their limit before the server reports itself unhealthy
+POLL_SECONDS = 0.01     # how often the loop looks for the handler's answer when it has no wakeup socket
+
+
+def loopback_pair():
+    with socket.socket() as listener:
+        listener.settimeout(2.0)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        a = socket.create_connection(listener.getsockname(), timeout=2.0)
+        try:
+            b = listener.accept()[0]
+        except BaseException:
+            a.close()
+            raise
+    for sock in (a, b):
+        # Each wakeup is one byte: Nagle's algorithm would hold the next one until the delayed ACK
+        # of the last (measured: about 200 ms a request on Unikraft's lwip).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return a, b
+
+
+def wake_pair():
+    """A connected socket pair by which a worker wakes the loop, or (None, None): then the loop polls."""
+    for make in (socket.socketpair, loopback_pair):
+        try:
+            pair = make()
+        except (OSError, AttributeError):
+            continue  # no AF_UNIX (lwip), or no loopback
+        for sock in pair:
+            sock.setblocking(False)
+        return pair
+    print("ukfaas: no socket pair to wake the loop: it looks for the handler's answer every %g s" % POLL_SECONDS,
+          file=sys.stderr, flush=True)
+    return None, None
+
+
+class Mailbox(object):
+    """queue.Queue's put and get on _thread's locks (queue imports threading)."""
+
+    def __init__(self):
+        self.items = collections.deque()
+        self.mutex = _thread.allocate_lock()
+        self.signal = _thread.allocate_lock()  # held while the box may be empty
+        self.signal.acquire()
+
+    def put(self, item):
+        with self.mutex:
+            self.items.append(item)
+            if self.signal.locked():
+                self.signal.release()
+
+    def get(self):
+        while True:
+            with self.mutex:
+                if self.items:
+                    return self.items.popleft()
+            self.signal.acquire()  # returns once a put has come after the check (or before, spuriously)
+
+
+class Worker(object):
+    """A thread that runs the handler for the jobs it is given, one at a time, until it gets None. The
+    thread does not keep the interpreter alive (as a daemon thread)."""
+
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+        self.jobs = Mailbox()
+        self.started = 0.0
+        _thread.start_new_thread(self.run, ())
+
+    def run(self):
+        app = self.dispatcher.app
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            conn, body, context = job
+            self.dispatcher.post(self, conn, invoke(app.handler, app.wants_context, body, context))
+
+
+class Dispatcher(object):
+    """The loop's side of the worker: which request runs, which wait, and what is stuck. Every method
+    but post() runs in the loop's thread."""
+
+    def __init__(self, app, timeout, stuck_limit=STUCK_LIMIT):
+        self.app, self.timeout, self.stuck_limit = app, timeout, stuck_limit
+        self.waiting = collections.deque()  # (connection, body, context), in arrival order
+        self.busy = None  # the connection whose request the worker runs
+        self.stuck = {}   # abandoned worker -> "METHOD /path" of the handler it still runs
+        self.done = collections.deque()  # (worker, connection, answer), appended by workers
+        self.settled = []  # (connection, alive) answered outside their own events, for the loop
+        self.wake_r, self.wake_w = wake_pair()
+        self.worker = Worker(self)  # RuntimeError when the platform cannot start a thread
+
+    def post(self, worker, conn, answer):
+        """In the worker's thread: hands an answer to the loop."""
+        self.done.append((worker, conn, answer))
+        if self.wake_w is not None:
+            try:
+                self.wake_w.send(b"x")
+            except OSError:
+                pass  # full: the loop is woken already
+
+    def polls(self):
+        return self.wake_r is None and self.busy is not None
+
+    def health(self):
+        if self.worker is None:
+            return 503, json.dumps({"status": "unhealthy", "stuck": len(self.stuck), "error": self.stuck_message()}
+                                   ).encode("utf-8")
+        if self.stuck:
+            return 200, json.dumps({"status": "degraded", "stuck": len(self.stuck)}).encode("utf-8")
+        return 200, b'{"status":"ok"}'
+
+    def stuck_message(self):
+        return "%d handlers are still running past their time limit of %g s: %s" % (
+            len(self.stuck), self.timeout, ", ".join(sorted(self.stuck.values())))
+
+    def refusal(self):
+        """An answer for a request that no worker can take, else None."""
+        if self.worker is None:
+            return 503, error_json(self.stuck_message(), "HandlerStuck"), JSON_TYPE
+        return None
+
+    def submit(self, conn, body, context):
+        self.waiting.append((conn, body, context))
+        self.next()
+
+    def next(self):
+        while self.busy is None and self.waiting and self.worker is not None:
+            job = self.waiting.popleft()
+            if job[0].closed:
+                continue
+            self.busy, self.worker.started = job[0], time.monotonic()
+            if self.timeout:
+                job[0].deadline = self.worker.started + self.timeout
+            self.worker.jobs.put(job)
+
+    def collect(self):
+        """Answers what the workers have posted; returns the (connection, alive) pairs to settle."""
+        if self.wake_r is not None:
+            try:
+                while self.wake_r.recv(4096):
+                    pass
+            except OSError:  # BlockingIOError: drained
+                pass
+        while self.done:
+            worker, conn, answer = self.done.popleft()
+            if worker in self.stuck:
+                print("ukfaas: the handler for %s returned after %.1f s, past its limit; its answer was dropped"
+                      % (self.stuck.pop(worker), time.monotonic() - worker.started), file=sys.stderr, flush=True)
+                worker.jobs.put(None)
+                if self.worker is None:
+                    self.worker = self.start_worker()
+                continue
+            self.busy = None
+            if not conn.closed:
+                self.settled.append((conn, conn.finish(*answer)))
+        self.next()
+        settled, self.settled = self.settled, []
+        return settled
+
+    def expire(self, conn):
+        """The handler's time limit has passed (conn is busy); returns False when conn is done."""
+        if conn is not self.busy:
+            return True
+        self.busy = None
+        self.stuck[self.worker] = "%s %s" % (conn.method, conn.path)
+        message = "the handler did not return within %g s" % self.timeout
+        print("ukfaas: %s %s: %s; it runs on in its thread (%d stuck of at most %d)"
+              % (conn.method, conn.path, message, len(self.stuck), self.stuck_limit), file=sys.stderr, flush=True)
+        self.worker = self.start_worker() if len(self.stuck) < self.stuck_limit else None
+        if self.worker is None:
+            print("ukfaas: " + self.stuck_message() + ": requests and /health get 503 until one returns",
+                  file=sys.stderr, flush=True)
+            while self.waiting:
+                waiter = self.waiting.popleft()[0]
+                if not waiter.closed:
+                    self.settled.append((waiter, waiter.finish(*self.refusal())))
+        alive = conn.finish(504, error_json(message, "HandlerTimeout"), JSON_TYPE)
+        self.next()
+        return alive
+
+    def start_worker(self):
+        try:
+            return Worker(self)
+        except RuntimeError as e:
+            print("ukfaas: cannot start a handler thread: %s" % e, file=sys.stderr, flush=True)
+            return None
+
+
 def listen(host, port):
     # A plain bind, as socketserver.TCPServer does: http.server's server_bind also calls
     # socket.getfqdn(), which waits on DNS that never answers in the guest.
@@ -485,23 +722,32 @@ def listen(host, port):
 
 
 def serve(listener, app):
-    """One thread (the unikernel's threads are unproven) waits on the listener and on every open
-    connection at once. Connections never block: each reads, parses and writes only what is
+    """One thread waits on the listener and on every open connection at once (the handler runs in
+    another: Dispatcher). Connections never block: each reads, parses and writes only what is
     ready, and the loop enforces their deadlines, so neither an idle client nor a slow one holds
     up the others."""
     selector = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.SelectSelector()
     selector.register(listener, selectors.EVENT_READ)
-    registered = {}  # connection -> the events it is registered for
+    dispatcher = app.dispatcher
+    if dispatcher and dispatcher.wake_r is not None:
+        selector.register(dispatcher.wake_r, selectors.EVENT_READ)  # no data: skipped below
+    registered = {}  # connection -> the events it is registered for (0: unregistered)
 
     def settle(conn, alive):
         if not alive:
-            selector.unregister(conn.sock)
+            if registered[conn]:
+                selector.unregister(conn.sock)
             del registered[conn]
             conn.close()
             return
         events = conn.events()
         if registered[conn] != events:
-            selector.modify(conn.sock, events, conn)
+            if not events:
+                selector.unregister(conn.sock)
+            elif not registered[conn]:
+                selector.register(conn.sock, events, conn)
+            else:
+                selector.modify(conn.sock, events, conn)
             registered[conn] = events
 
     timeout = 1.0
@@ -523,7 +769,11 @@ def serve(listener, app):
                     continue
                 selector.register(sock, selectors.EVENT_READ, conn)
                 registered[conn] = selectors.EVENT_READ
-        now, timeout = time.monotonic(), 1.0
+        if dispatcher:
+            for conn, alive in dispatcher.collect():
+                if conn in registered:
+                    settle(conn, alive)
+        now, timeout = time.monotonic(), POLL_SECONDS if dispatcher and dispatcher.polls() else 1.0
         for conn in list(registered):
             if conn.due() <= now:
                 settle(conn, conn.expire())
@@ -589,6 +839,19 @@ def load_handler():
     return handler
 
 
+def settings():
+    """app/ukfaas-settings.json, written by the plugin (unikernel.handlerTimeout): defaults for the options."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ukfaas-settings.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+    except ValueError as e:
+        print("ukfaas: ignoring %s: %s" % (path, e), file=sys.stderr, flush=True)
+        return {}
+
+
 def port_number(text):
     port = int(text)
     if not 0 <= port <= 65535:
@@ -601,6 +864,13 @@ def byte_count(text):
     if count < 0:
         raise argparse.ArgumentTypeError("negative size: %d" % count)
     return count
+
+
+def limit(text):
+    value = float(text)
+    if not 0 <= value < 1e6:
+        raise argparse.ArgumentTypeError("not a number of seconds (0: no limit): %s" % text)
+    return value
 
 
 def seconds(text):
@@ -617,7 +887,8 @@ class Args(object):
 
 # The options and their types; the defaults are main()'s.
 OPTIONS = {"--port": ("port", port_number), "--host": ("host", str), "--max-body": ("max_body", byte_count),
-           "--header-timeout": ("header_timeout", seconds), "--body-timeout": ("body_timeout", seconds)}
+           "--header-timeout": ("header_timeout", seconds), "--body-timeout": ("body_timeout", seconds),
+           "--handler-timeout": ("handler_timeout", limit)}
 
 
 def parse_args(argv):
@@ -625,7 +896,8 @@ def parse_args(argv):
     on the path to listening; anything else (--help, an abbreviation, a bad value) goes to argparse, for its
     messages."""
     values = {"port": os.environ.get("UKFAAS_PORT", "8123"), "host": "0.0.0.0", "max_body": 6291456,
-              "header_timeout": HEADER_TIMEOUT, "body_timeout": BODY_TIMEOUT}
+              "header_timeout": HEADER_TIMEOUT, "body_timeout": BODY_TIMEOUT,
+              "handler_timeout": settings().get("handlerTimeout", HANDLER_TIMEOUT)}
     i = 0
     try:
         while i < len(argv):
@@ -654,6 +926,8 @@ def argparse_args(argv):
                         help="seconds from a request's first byte to the end of its headers (else 408)")
     parser.add_argument("--body-timeout", type=seconds, default=BODY_TIMEOUT,
                         help="seconds from the end of a request's headers to the end of its body (else 408)")
+    parser.add_argument("--handler-timeout", type=limit, default=settings().get("handlerTimeout", HANDLER_TIMEOUT),
+                        help="seconds a handler may run before its request is answered 504 (0: no limit)")
     return parser.parse_args(argv)
 
 
@@ -668,6 +942,11 @@ def main(argv=None):
     try:
         handler = load_handler()
         app = App(handler, takes_context(handler), args.max_body, args.header_timeout, args.body_timeout)
+        try:
+            app.dispatcher = Dispatcher(app, args.handler_timeout)
+        except RuntimeError as e:  # no threads: today's single thread
+            print("ukfaas: no handler thread (%s): the handler runs in the server's thread, /health waits"
+                  " for it and --handler-timeout does not apply" % e, file=sys.stderr, flush=True)
         listener = listen(args.host, args.port)
     except StartupError as e:
         print("ukfaas: " + str(e), file=sys.stderr, flush=True)

@@ -81,4 +81,19 @@ class ExpectationTest {
         assertTrue(r.message().length() < 2600, "message length " + r.message().length());
         assertTrue(r.message().contains("chars)"));
     }
+
+    @Test
+    void aTimedOutHandlerFailsNamingTheSetting() throws Exception {
+        String body = "{\"error\": \"the handler did not return within 25 s\", \"type\": \"HandlerTimeout\"}";
+        for (String expected : new String[] {null, "{}"}) {
+            CaseResult r = Expectation.check(withExpectation(expected), json(504, body));
+            assertFalse(r.passed());
+            assertTrue(r.message().contains("504 (the handler ran past its time limit, unikernel.handlerTimeout)"),
+                    r.message());
+            assertTrue(r.message().contains("did not return within 25 s"), r.message());
+        }
+        assertTrue(Expectation.check(withExpectation(null), json(503, "{}")).message()
+                .contains("stuck past their time limit"));
+        assertEquals("", Expectation.hint(500));
+    }
 }

@@ -227,7 +227,8 @@ class FunctionVmTest {
         Path project = Files.createDirectories(dir.resolve("my-fn"));
         Path target = project.resolve("target");
         VmRecord record = VmRecord.forProject(dir.resolve("cache"), project);
-        assertTrue(record.file().getFileName().toString().matches("[0-9a-f]{16}\\.pid"), record.toString());
+        assertTrue(record.file().getFileName().toString().matches("[0-9a-f]{16}-" + ProcessHandle.current().pid()
+                + "\\.pid"), record.toString());
         assertEquals(dir.resolve("cache/vms"), record.file().getParent());
         assertEquals(record, VmRecord.forProject(dir.resolve("cache"), project.resolve("../my-fn")),
                 "one record per project directory, however it is spelt");
@@ -237,7 +238,9 @@ class FunctionVmTest {
         FunctionVm next = null;
         try {
             List<String> lines = Files.readAllLines(record.file());
-            assertEquals(List.of(Long.toString(orphan.vm().pid()), "name=t", "project=" + project), lines);
+            assertEquals(List.of(Long.toString(orphan.vm().pid()), "name=t", "owner=" + ProcessHandle.current().pid()
+                    + " " + ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli(),
+                    "project=" + project), lines);
             // What a killed build followed by mvn clean leaves: a running VM and no target/.
             io.github.unikernelfaas.host.Trees.delete(target);
             assertTrue(Files.exists(record.file()), "the record is not in target/");
@@ -284,6 +287,52 @@ class FunctionVmTest {
         } finally {
             otherQemu.destroyForcibly();
             notQemu.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theSweepLeavesTheVmOfABuildThatIsStillRunningAlone() throws Exception {
+        VmConfig c = config("hang");
+        Process theirQemu = new ProcessBuilder(c.machine().binary().toString(), "-kernel", c.guest().kernel().toString(),
+                "-netdev", "user,hostfwd=tcp:127.0.0.1:" + c.guest().hostPort() + "-:1").start();
+        Process theirBuild = new ProcessBuilder("sleep", "60").start();
+        try {
+            Path project = Files.createDirectories(dir.resolve("my-fn"));
+            VmRecord theirs = VmRecord.forProject(dir.resolve("cache"), project, theirBuild.pid());
+            VmRecord ours = VmRecord.forProject(dir.resolve("cache"), project);
+            StaleVmSweeper.record(theirs.file(), theirQemu.pid(), null, project, theirBuild.toHandle());
+            assertEquals(List.of(theirs.file()), ours.sweepable(), "the other build's record is looked at");
+
+            assertEquals(Optional.empty(), StaleVmSweeper.sweep(theirs.file(), Qemu.INSTANCE, log::add));
+            assertTrue(theirQemu.isAlive(), "a VM whose build still runs is left alone");
+            assertTrue(Files.exists(theirs.file()), "and so is its record");
+            assertTrue(log.stream().anyMatch(l -> l.contains("Leaving QEMU (pid " + theirQemu.pid() + ") alone: the"
+                    + " build that started it (pid " + theirBuild.pid() + ") is still running")), log.toString());
+
+            theirBuild.destroyForcibly().waitFor();  // killed before its shutdown hook ran
+            assertEquals(Optional.of(theirQemu.pid()), StaleVmSweeper.sweep(theirs.file(), Qemu.INSTANCE, log::add));
+            assertTrue(theirQemu.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "an orphan once its build is gone");
+            assertFalse(Files.exists(theirs.file()));
+        } finally {
+            theirQemu.destroyForcibly();
+            theirBuild.destroyForcibly();
+        }
+    }
+
+    @Test
+    void anOwnerPidThatWasRecycledIsNotTheOwner() throws Exception {
+        Process other = new ProcessBuilder("sleep", "60").start();
+        try {
+            long pid = other.pid();
+            String started = other.toHandle().info().startInstant().orElseThrow().toEpochMilli() + "";
+            assertTrue(StaleVmSweeper.liveOwner(pid + " " + started).isPresent());
+            assertTrue(StaleVmSweeper.liveOwner(pid + " -").isPresent(), "no start time recorded: the pid decides");
+            assertFalse(StaleVmSweeper.liveOwner(pid + " 12345").isPresent(), "started at another time: recycled");
+            assertFalse(StaleVmSweeper.liveOwner(ProcessHandle.current().pid() + " -").isPresent(),
+                    "a VM this JVM left running is stale");
+            assertFalse(StaleVmSweeper.liveOwner(null).isPresent(), "an older record without an owner");
+        } finally {
+            other.destroyForcibly();
         }
     }
 
