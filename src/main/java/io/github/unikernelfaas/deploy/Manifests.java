@@ -73,7 +73,6 @@ public final class Manifests {
     /** ukfaas's stack.yml: the image by name:tag, which ukfaas matches against the kraftkit annotations. */
     public static Map<String, Object> openFaasStack(DeploySpec s) {
         Map<String, Object> fn = new LinkedHashMap<>();
-        fn.put("lang", "dockerfile");
         fn.put("image", s.imageName() + ":" + s.imageTag());
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put("org.unikraft.image.name", s.imageName());

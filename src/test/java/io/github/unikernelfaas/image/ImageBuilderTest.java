@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageBuilderTest {
+public class ImageBuilderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -228,7 +228,7 @@ class ImageBuilderTest {
     }
 
     /** A missing tool fails in CI and is reported (not silently skipped) elsewhere. */
-    static Path tool(String name) {
+    public static Path tool(String name) {
         var found = HostTool.find(name, System.getenv("PATH"));
         String why = name + " is not installed: sudo apt-get install " + name
                 + " (scripts/install-host-deps.sh does it)";
@@ -240,7 +240,13 @@ class ImageBuilderTest {
     }
 
     static String run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return run(cmd, java.util.Map.of());
+    }
+
+    public static String run(List<String> cmd, java.util.Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished: " + cmd);
