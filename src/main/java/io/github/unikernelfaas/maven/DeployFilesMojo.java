@@ -59,8 +59,10 @@ public class DeployFilesMojo extends AbstractImageMojo {
         try {
             ImageSpec ref = ImageSpec.of(null, null, null, image, null);
             boolean urunc = rootKind() == RootKind.INITRD;
-            String args = Guest.resolve(kernelArgs(RootKind.INITRD), guestPort);
-            List<String> command = Arrays.asList(UruncConfig.forInitrd(args, unikraftVersion()).cmdline().split(" "));
+            // The words urunc.json's cmdline holds (initrd root only: the 9p root writes no pod).
+            List<String> command = urunc ? Arrays.asList(UruncConfig.forInitrd(
+                    Guest.resolve(kernelArgs(RootKind.INITRD), guestPort), unikraftVersion()).cmdline().split(" "))
+                    : List.of();
             String digest = digest();
             String name = deployName == null || deployName.isBlank() ? DeploySpec.nameOf(project.getArtifactId())
                     : deployName.trim();
