@@ -40,11 +40,16 @@ public final class ImageBuilder {
             Trees.delete(layout);
             Files.createDirectories(layout);
             Path jibTar = workDir.resolve("jib-image.tar");
+            Path uruncJson = null;
+            if (spec.initrd() != null) {
+                uruncJson = workDir.resolve("urunc.json");
+                Files.write(uruncJson, spec.urunc().json());
+            }
             Jib.fromScratch()
                     .setFormat(ImageFormat.OCI)
                     .setCreationTime(Instant.EPOCH)
                     .setPlatforms(Set.of(new Platform(ImageSpec.ARCHITECTURE, ImageSpec.OS)))
-                    .setFileEntriesLayers(Layers.of(spec))
+                    .setFileEntriesLayers(Layers.of(spec, uruncJson))
                     .setProgramArguments(spec.kernelArgs() == null ? null : List.of(spec.kernelArgs()))
                     .containerize(Containerizer.to(TarImage.at(jibTar).named(spec.reference()))
                             .setApplicationLayersCache(workDir.resolve("jib-cache"))

@@ -65,6 +65,15 @@ public record ImageSpec(Path kernel, Path fs0, String pythonLib, String name, St
         return new ImageSpec(kernel, fs0, pythonLib, name, tag, unikraftVersion, kernelPatches, initrd, kernelArgs);
     }
 
+    /** urunc's keys for this image (initrd root only: urunc runs no 9p root for Unikraft). */
+    public UruncConfig urunc() {
+        if (initrd == null) {
+            throw new ImageException("urunc cannot run an image with the 9p root (it supports only an initrd for"
+                    + " Unikraft): set unikernel.rootfs=initrd");
+        }
+        return UruncConfig.forInitrd(kernelArgs, unikraftVersion);
+    }
+
     public String reference() {
         return name + ":" + tag;
     }

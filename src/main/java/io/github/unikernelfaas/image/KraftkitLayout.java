@@ -106,6 +106,10 @@ final class KraftkitLayout {
         if (!spec.kernelPatches().isEmpty()) {
             a.put(ImageSpec.PATCHES_ANNOTATION, String.join(",", spec.kernelPatches()));
         }
+        if (spec.initrd() != null) {
+            // The same base64 values as /urunc.json: urunc decodes annotations too.
+            a.putAll(spec.urunc().encoded());
+        }
         return a;
     }
 

@@ -32,6 +32,11 @@ public final class Layers {
     }
 
     public static List<FileEntriesLayer> of(ImageSpec spec) {
+        return of(spec, null);
+    }
+
+    /** @param uruncJson the file to put at {@value UruncConfig#FILE_PATH} (initrd root only), or null */
+    static List<FileEntriesLayer> of(ImageSpec spec, Path uruncJson) {
         List<FileEntriesLayer> layers = new ArrayList<>();
         layers.add(FileEntriesLayer.builder().setName("kernel")
                 .addEntry(new FileEntry(spec.kernel(), AbsoluteUnixPath.get(KERNEL_PATH), FilePermissions.fromOctalString(
@@ -43,6 +48,13 @@ public final class Layers {
                     .addEntry(new FileEntry(spec.initrd(), AbsoluteUnixPath.get(INITRD_PATH),
                             FilePermissions.fromOctalString("644"), MTIME))
                     .build());
+            if (uruncJson != null) {
+                // Last and on its own: a few hundred bytes that change with the command line only.
+                layers.add(FileEntriesLayer.builder().setName("urunc")
+                        .addEntry(new FileEntry(uruncJson, AbsoluteUnixPath.get(UruncConfig.FILE_PATH),
+                                FilePermissions.fromOctalString("644"), MTIME))
+                        .build());
+            }
             return layers;
         }
         Path fs0 = spec.fs0();

@@ -2,9 +2,11 @@ package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.image.ImageBuilder;
 import io.github.unikernelfaas.image.ImageSpec;
+import io.github.unikernelfaas.image.UruncConfig;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.Guest;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -23,6 +25,14 @@ public class PackageMojo extends AbstractImageMojo {
         if (rootKind() == RootKind.INITRD) {
             String args = Guest.resolve(kernelArgs(RootKind.INITRD), guestPort);
             spec = spec.withInitrd(fs0Initrd(), args);
+            List<String> dropped = UruncConfig.droppedParams(args);
+            if (!dropped.isEmpty()) {
+                getLog().warn("urunc passes its own network and rootfs parameters and not these kernel arguments"
+                        + " before '--': " + String.join(" ", dropped) + " (kraftkit and unikernel:run still do)");
+            }
+        } else {
+            getLog().warn("The 9p root image carries no urunc keys: urunc runs Unikraft only with an initrd"
+                    + " (unikernel.rootfs=initrd, the default); kraftkit and ukfaas can still run it");
         }
         long t0 = System.nanoTime();
         String digest = ImageBuilder.build(spec, imageTar.toPath(), workDir().resolve("image"));

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageBuilderTest {
+public class ImageBuilderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -105,7 +105,12 @@ class ImageBuilderTest {
         ImageSpec s = base.withInitrd(cpio, "vfs.rootfs=initrd -- -m app.wrapper --port 8123");
         Path tar = build(s, "i.oci.tar");
         Layout l = read(tar);
-        assertEquals(2, l.layers().size(), "kernel and initrd, no fs0 layers");
+        assertEquals(3, l.layers().size(), "kernel, initrd and /urunc.json, no fs0 layers");
+        JsonNode ann = l.manifest().get("annotations");
+        UruncConfig urunc = s.urunc();
+        assertEquals("python -m app.wrapper --port 8123", urunc.cmdline());
+        urunc.encoded().forEach((k, v) -> assertEquals(v, ann.get(k).asText(), "manifest annotation " + k));
+        assertEquals("0.13.1~85b83a74", ann.get("org.unikraft.kernel.version").asText(), "kraftkit's stay");
         assertEquals("/unikraft/bin/initrd",
                 l.manifest().get("layers").get(1).get("annotations").get("org.unikraft.kernel.initrd").asText());
         assertEquals("/unikraft/bin/kernel",
@@ -126,6 +131,7 @@ class ImageBuilderTest {
             }
         }
         assertTrue(names.contains("unikraft/bin/initrd") || names.contains("/unikraft/bin/initrd"), names.toString());
+        assertTrue(names.contains("urunc.json") || names.contains("/urunc.json"), names.toString());
         Path again = build(s, "i2.oci.tar");
         assertEquals(KraftkitLayout.digestOf(Files.readAllBytes(tar)), KraftkitLayout.digestOf(Files.readAllBytes(again)),
                 "two builds, one digest");
@@ -187,8 +193,42 @@ class ImageBuilderTest {
         assertFalse(Files.exists(rootfs.resolve("unikraft/fs0/lib/python3.7/app/__pycache__")));
     }
 
+    @Test
+    void aNinePRootImageCarriesNoUruncKeys() throws Exception {
+        ImageSpec s = spec("a", "def handler(e):\n    return e\n");
+        Layout l = read(build(s, "a.oci.tar"));
+        l.manifest().get("annotations").fieldNames().forEachRemaining(k -> assertFalse(k.startsWith(UruncConfig.PREFIX), k));
+        ImageException e = org.junit.jupiter.api.Assertions.assertThrows(ImageException.class, s::urunc);
+        assertTrue(e.getMessage().contains("unikernel.rootfs=initrd"), e.getMessage());
+    }
+
+    @Test
+    void skopeoAndUmociSeeUruncsKeysAndTheRootfsHoldsUruncJson() throws Exception {
+        Path skopeo = tool("skopeo");
+        Path umoci = tool("umoci");
+        Path cpio = Files.write(dir.resolve("fs0.cpio"), "070701fake".getBytes(StandardCharsets.US_ASCII));
+        ImageSpec s = spec("a", "def handler(e):\n    return e\n")
+                .withInitrd(cpio, "vfs.rootfs=initrd netdev.ipv4_addr=10.0.2.15 -- -m app.wrapper --port 8123");
+        Path tar = build(s, "u.oci.tar");
+        JsonNode manifest = JSON.readTree(run(List.of(skopeo.toString(), "inspect", "--raw", "oci-archive:" + tar)));
+        assertEquals("dW5pa3JhZnQ=", manifest.get("annotations").get("com.urunc.unikernel.unikernelType").asText(),
+                "base64 of unikraft");
+        Path layout = Files.createDirectories(dir.resolve("layout"));
+        OciArchive.extract(tar, layout);
+        Path rootfs = dir.resolve("rootfs");
+        run(List.of(umoci.toString(), "raw", "unpack", "--rootless", "--image", layout + ":1.0", rootfs.toString()));
+        var plain = UruncConfig.decode(Files.readAllBytes(rootfs.resolve("urunc.json")));
+        assertEquals("unikraft", plain.get("com.urunc.unikernel.unikernelType"));
+        assertEquals("qemu", plain.get("com.urunc.unikernel.hypervisor"));
+        assertEquals("python -m app.wrapper --port 8123", plain.get("com.urunc.unikernel.cmdline"));
+        assertEquals("0.13.1", plain.get("com.urunc.unikernel.unikernelVersion"));
+        // The paths it names hold the kernel and the initrd.
+        assertEquals(64 * 1024, Files.size(rootfs.resolve(plain.get("com.urunc.unikernel.binary").substring(1))));
+        assertEquals("070701fake", Files.readString(rootfs.resolve(plain.get("com.urunc.unikernel.initrd").substring(1))));
+    }
+
     /** A missing tool fails in CI and is reported (not silently skipped) elsewhere. */
-    static Path tool(String name) {
+    public static Path tool(String name) {
         var found = HostTool.find(name, System.getenv("PATH"));
         String why = name + " is not installed: sudo apt-get install " + name
                 + " (scripts/install-host-deps.sh does it)";
@@ -200,7 +240,13 @@ class ImageBuilderTest {
     }
 
     static String run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return run(cmd, java.util.Map.of());
+    }
+
+    public static String run(List<String> cmd, java.util.Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished: " + cmd);

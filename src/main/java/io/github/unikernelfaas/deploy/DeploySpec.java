@@ -1,0 +1,56 @@
+package io.github.unikernelfaas.deploy;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * What the deploy artefacts say.
+ *
+ * @param name       the Kubernetes name of the Deployment, Service or Knative Service (a DNS-1123 label)
+ * @param image      the image to run, by digest when known ({@code name@sha256:…})
+ * @param imageName  the image name without tag or digest (ukfaas matches it with {@code imageTag})
+ * @param imageTag   the image tag
+ * @param command    the container's command: urunc takes it as the unikernel's app name and arguments
+ * @param guestPort  the port the function listens on in the guest
+ * @param memoryMb   guest memory, MiB (urunc gives the VM the container's memory limit)
+ * @param replicas   replicas of the Deployment
+ * @param knative    a Knative Service instead of a Deployment and a Service
+ * @param gateway    the OpenFaaS gateway stack.yml names
+ */
+public record DeploySpec(String name, String image, String imageName, String imageTag, List<String> command,
+        int guestPort, int memoryMb, int replicas, boolean knative, String gateway) {
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+    public DeploySpec {
+        command = List.copyOf(command);
+        if (name == null || name.length() > 63 || !DNS_LABEL.matcher(name).matches()) {
+            throw new DeployException("'" + name + "' is not a Kubernetes name (unikernel.deploy.name): use at most 63"
+                    + " lower-case letters, digits and '-', starting and ending with a letter or digit");
+        }
+        if (guestPort < 1 || guestPort > 65535) {
+            throw new DeployException("unikernel.guestPort must be between 1 and 65535, not " + guestPort);
+        }
+        if (memoryMb < 16) {
+            throw new DeployException("unikernel.memory must be at least 16 (MiB), not " + memoryMb);
+        }
+        if (replicas < 0) {
+            throw new DeployException("unikernel.replicas must be 0 or more, not " + replicas);
+        }
+    }
+
+    /** A Kubernetes name from a Maven artifactId: lower case, every other character a '-', at most 63. */
+    public static String nameOf(String artifactId) {
+        String n = artifactId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        n = n.length() > 63 ? n.substring(0, 63) : n;
+        return n.replaceAll("^-+", "").replaceAll("-+$", "");
+    }
+
+    /**
+     * The container's memory limit, in decimal megabytes: urunc gives QEMU {@code -m <limit / 10^6>M}
+     * (hypervisors/utils.go bytesToStringMB), which QEMU reads as MiB, so "256M" boots a 256 MiB guest.
+     */
+    public String memoryLimit() {
+        return memoryMb + "M";
+    }
+}
