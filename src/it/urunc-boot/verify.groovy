@@ -30,7 +30,8 @@ def conf = new JsonSlurper().parse(new File(rootfs, 'urunc.json')).collectEntrie
 }
 assert conf.unikernelType == 'unikraft' && conf.hypervisor == 'qemu' : conf
 assert conf.unikernelVersion == '0.13.1' : 'below 0.16.1: urunc sends the netdev.ipv4_* parameters ' + conf
-assert conf.cmdline == 'python -m app.wrapper --port 8123' : 'the app part of the kernel args only: ' + conf
+assert conf.cmdline.startsWith('python ') && conf.cmdline.endsWith(' --port 8123') && !conf.cmdline.contains('netdev.') \
+    && !(' ' + conf.cmdline + ' ').contains(' -- ') : 'the app part of the kernel args only: ' + conf
 def kernel = new File(rootfs, conf.binary)
 def imageInitrd = new File(rootfs, conf.initrd)
 assert kernel.isFile() && imageInitrd.isFile() : conf

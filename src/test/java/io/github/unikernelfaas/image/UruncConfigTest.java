@@ -25,10 +25,17 @@ class UruncConfigTest {
         return Guest.resolve(f.kernelArgs(RootKind.INITRD), 8123);
     }
 
+    /** What urunc should get as cmdline: an app name, then the flavour's words after its "--". */
+    private static String flavourCmdline() {
+        String args = flavourArgs();
+        return "python " + args.substring(args.indexOf(" -- ") + 4);
+    }
+
     @Test
     void theCmdlineIsTheAppPartOfTheFlavoursKernelArgsSoUruncsOwnParamsAreNotRepeated() {
         UruncConfig c = UruncConfig.forInitrd(flavourArgs(), Flavours.load(Flavour.DEFAULT).unikraftVersion());
-        assertEquals("python -m app.wrapper --port 8123", c.cmdline());
+        assertEquals(flavourCmdline(), c.cmdline());
+        assertTrue(c.cmdline().startsWith("python -S -c \"import sys, app.wrapper as w;"), c.cmdline());
         assertEquals(List.of(), UruncConfig.droppedParams(flavourArgs()),
                 "the flavour's libparams are all ones urunc sends itself");
         // urunc adds its netdev/vfs params and the one "--" itself (unikraft.go CommandString).
@@ -56,7 +63,7 @@ class UruncConfigTest {
         assertEquals(7, json.size());
         Map<String, String> plain = Map.of(P + "unikernelType", "unikraft", P + "hypervisor", "qemu",
                 P + "binary", "/unikraft/bin/kernel", P + "initrd", "/unikraft/bin/initrd",
-                P + "cmdline", "python -m app.wrapper --port 8123", P + "unikernelVersion", "0.13.1",
+                P + "cmdline", flavourCmdline(), P + "unikernelVersion", "0.13.1",
                 P + "useDMBlock", "false");
         plain.forEach((k, v) -> assertEquals(v, new String(Base64.getDecoder().decode(json.get(k).asText()),
                 StandardCharsets.UTF_8), k));
