@@ -129,9 +129,16 @@ public final class WarmStart {
         VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project(), state);
         try {
             vm.resumeRestored(RESTORE_TIMEOUT);
-            double ready = Readiness.await(vm, client, RESTORE_TIMEOUT);
-            String reseeded = reseed(vm, client);
-            log.info().accept(String.format("Warm start: restored and answering after %.2f s; %s", ready, reseeded));
+            double ready = Readiness.await(vm, client, RESTORE_TIMEOUT, Duration.ofMillis(10));
+            Reseeded r = reseed(vm, client);
+            log.info().accept(String.format("Warm start: restored and answering after %.2f s; re-seeded %s; guest wall"
+                    + " clock %s", ready, r.what(), r.clockSet() ? "set to the host's" : String.format("%.0f s behind the"
+                    + " host's (%s)", r.lagSeconds(), r.clock())));
+            if (!r.clockSet() && r.lagSeconds() > CLOCK_WARNING.toSeconds()) {
+                log.warn().accept(String.format("Warm start: the guest's wall clock (time.time(), datetime.now()) is %.0f"
+                        + " s behind: the kernel cannot set it after a restore. A function that needs the time of day"
+                        + " wants -D%s=false", r.lagSeconds(), PROPERTY));
+            }
             return Optional.of(new FunctionVm(vm, ready, true));
         } catch (IOException | VmException e) {
             vm.close();
@@ -143,11 +150,15 @@ public final class WarmStart {
         }
     }
 
-    /**
-     * Tells the wrapper it was restored: 32 bytes of the host's entropy to re-seed with, and the host's clock.
-     * Returns what the wrapper says it did.
-     */
-    static String reseed(VirtualMachine vm, HttpClient client) throws IOException {
+    /** A restored wall clock this far behind is worth a warning. */
+    static final Duration CLOCK_WARNING = Duration.ofMinutes(1);
+
+    /** What the wrapper did after a restore: what it re-seeded, and the guest's wall clock. */
+    record Reseeded(String what, boolean clockSet, double lagSeconds, String clock) {
+    }
+
+    /** Tells the wrapper it was restored: 32 bytes of the host's entropy to re-seed with, and the host's clock. */
+    static Reseeded reseed(VirtualMachine vm, HttpClient client) throws IOException {
         byte[] seed = new byte[32];
         new SecureRandom().nextBytes(seed);
         String body = "{\"seed\":\"" + HexFormat.of().formatHex(seed) + "\",\"time\":"
@@ -162,10 +173,14 @@ public final class WarmStart {
                         + r.body());
             }
             JsonNode a = JSON.readTree(r.body());
-            double skew = System.currentTimeMillis() / 1000.0 - a.path("time").asDouble();
-            return "re-seeded " + a.path("reseeded") + "; guest wall clock "
-                    + (a.path("clock_set").asBoolean() ? "set to the host's"
-                            : String.format("%.1f s behind the host's (%s)", skew, a.path("clock").asText("not settable")));
+            List<String> what = new java.util.ArrayList<>();
+            a.path("reseeded").forEach(n -> what.add(n.asText()));
+            if (what.isEmpty()) {
+                throw new IOException("the wrapper re-seeded nothing after the restore: " + r.body());
+            }
+            double lag = System.currentTimeMillis() / 1000.0 - a.path("time").asDouble();
+            return new Reseeded(String.join(", ", what), a.path("clock_set").asBoolean(), lag,
+                    a.path("clock").asText("?"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while re-seeding the restored guest", e);
