@@ -60,6 +60,7 @@ public final class FunctionVm implements AutoCloseable {
                 if (restored.isPresent()) {
                     return restored.get();
                 }
+                plan = Optional.of(plan.get().withoutState()); // dropped: the cold boot saves a fresh one
             }
             FunctionVm vm = coldBoot(config, choice, verdicts, first, workDir, record, client, bootTimeout, log);
             // A KVM boot that fell back to TCG is keyed differently: the next boot (TCG at once) saves.

@@ -50,6 +50,9 @@ public final class WarmStart {
 
     /** What a boot may do: restore or save under {@code key}, or nothing, for the reason given. */
     public record Plan(String key, String inputs, Optional<Path> saved) {
+        Plan withoutState() {
+            return new Plan(key, inputs, Optional.empty());
+        }
     }
 
     /** The plan for this VM, or empty (and why, at info) when it cannot be snapshotted. */
