@@ -899,6 +899,12 @@ class RestoredTest(unittest.TestCase):
         self.assertEqual((False, "clock_settime had no effect"), (answer["clock_set"], answer["clock"]))
         self.assertLess(abs(time.time() - answer["time"]), 60)
 
+    def test_prepare_before_the_save_reseeds_nothing(self):
+        state = {"done": False}
+        self.assertEqual((200, b'{"prepared": true}'), self.wrapper.restored(b'{"prepare": true}', state=state)[:2])
+        self.assertFalse(state["done"], "the restore's own call is still to come")
+        self.assertEqual(b"\x07" * 4, os.urandom(4))
+
     def test_a_bad_seed_is_400_and_a_second_call_409(self):
         state = {"done": False}
         status, body, _ = self.wrapper.restored(b'{"seed": "xyz"}', state=state)

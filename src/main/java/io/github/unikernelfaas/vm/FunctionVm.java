@@ -66,7 +66,7 @@ public final class FunctionVm implements AutoCloseable {
             // A KVM boot that fell back to TCG is keyed differently: the next boot (TCG at once) saves.
             if (plan.isPresent() && vm.accelerator() == first.machine().accelerator()) {
                 try {
-                    warm.save(plan.get(), vm, log);
+                    warm.save(plan.get(), vm, client, log);
                 } catch (InterruptedException e) {
                     vm.close();
                     throw e;

@@ -166,6 +166,23 @@ public final class WarmStart {
         new SecureRandom().nextBytes(seed);
         String body = "{\"seed\":\"" + HexFormat.of().formatHex(seed) + "\",\"time\":"
                 + System.currentTimeMillis() / 1000.0 + "}";
+        HttpResponse<String> r = post(vm, client, body);
+        JsonNode a = JSON.readTree(r.body());
+        List<String> what = new java.util.ArrayList<>();
+        a.path("reseeded").forEach(n -> what.add(n.asText()));
+        if (what.isEmpty()) {
+            throw new IOException("the wrapper re-seeded nothing after the restore: " + r.body());
+        }
+        double lag = System.currentTimeMillis() / 1000.0 - a.path("time").asDouble();
+        return new Reseeded(String.join(", ", what), a.path("clock_set").asBoolean(), lag, a.path("clock").asText("?"));
+    }
+
+    /** Before the save: the wrapper imports what its re-seeding needs, so that a restore does not pay for it. */
+    static void prepare(VirtualMachine vm, HttpClient client) throws IOException {
+        post(vm, client, "{\"prepare\":true}");
+    }
+
+    private static HttpResponse<String> post(VirtualMachine vm, HttpClient client, String body) throws IOException {
         URI uri = URI.create("http://127.0.0.1:" + vm.config().guest().hostPort() + RESTORED_PATH);
         try {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
@@ -175,29 +192,22 @@ public final class WarmStart {
                 throw new IOException("the wrapper answered " + RESTORED_PATH + " with HTTP " + r.statusCode() + ": "
                         + r.body());
             }
-            JsonNode a = JSON.readTree(r.body());
-            List<String> what = new java.util.ArrayList<>();
-            a.path("reseeded").forEach(n -> what.add(n.asText()));
-            if (what.isEmpty()) {
-                throw new IOException("the wrapper re-seeded nothing after the restore: " + r.body());
-            }
-            double lag = System.currentTimeMillis() / 1000.0 - a.path("time").asDouble();
-            return new Reseeded(String.join(", ", what), a.path("clock_set").asBoolean(), lag,
-                    a.path("clock").asText("?"));
+            return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while re-seeding the restored guest", e);
+            throw new IOException("interrupted while talking to the wrapper on " + RESTORED_PATH, e);
         }
     }
 
     /** Saves the running VM's state for the next boot, unless there is one already; says what it cost. */
-    void save(Plan plan, FunctionVm vm, BootLog log) throws InterruptedException {
+    void save(Plan plan, FunctionVm vm, HttpClient client, BootLog log) throws InterruptedException {
         if (plan.saved().isPresent()) {
             return;
         }
         double[] paused = new double[1];
         long t0 = System.nanoTime();
         try {
+            prepare(vm.vm(), client);
             long size = cache.store(plan.key(), plan.inputs(),
                     file -> paused[0] = vm.vm().saveState(file, SAVE_TIMEOUT), log.info());
             log.info().accept(String.format("Warm start: saved the VM's state (%d MB; guest paused %.2f s, %.2f s in all)"

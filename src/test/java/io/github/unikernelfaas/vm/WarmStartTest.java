@@ -68,6 +68,7 @@ class WarmStartTest {
             assertTrue(cold.isAlive(), "the saved VM goes on serving");
             assertEquals("running", cold.vm().haltedState().isEmpty() ? "running" : "halted");
         }
+        assertTrue(console().contains("fake-qemu: POST /_/restored prepare"), "the wrapper imported before the save");
         String key = warm.plan(c, info::add).orElseThrow().key();
         Path state = dir.resolve("snapshots").resolve(key).resolve(SnapshotCache.STATE);
         assertEquals("FAKE-STATE serve\n", Files.readString(state), "QEMU's migration stream went to the file");
@@ -78,7 +79,7 @@ class WarmStartTest {
         try (FunctionVm warmVm = boot(again, warm)) {
             assertTrue(warmVm.restored(), info + " " + warn);
             assertTrue(console().contains("fake-qemu: loaded FAKE-STATE serve"), console());
-            assertTrue(console().contains("fake-qemu: POST /_/restored"), "the wrapper was told to re-seed");
+            assertTrue(console().contains("fake-qemu: POST /_/restored\n"), "the wrapper was told to re-seed");
             List<String> cmd = Files.readAllLines(dir.resolve("work").resolve(VirtualMachine.COMMAND_FILE));
             assertEquals("exec:cat " + Qemu.shellQuote(state.toAbsolutePath().toString()), cmd.get(cmd.size() - 1));
         }
