@@ -62,6 +62,11 @@ public final class WarmStart {
             log.accept("Warm start off for this VM: " + why.get() + "; every boot is cold");
             return Optional.empty();
         }
+        Guest g = config.guest();
+        if (!Files.isRegularFile(g.kernel()) || !Files.isRegularFile(g.fs0Initrd())
+                || (g.initrd() != null && !Files.isRegularFile(g.initrd()))) {
+            return Optional.empty(); // the start names what is missing
+        }
         String inputs = inputs(config);
         String key = sha256(inputs.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
         return Optional.of(new Plan(key, inputs, cache.find(key)));

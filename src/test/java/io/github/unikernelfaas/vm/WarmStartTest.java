@@ -149,6 +149,15 @@ class WarmStartTest {
     }
 
     @Test
+    void aMissingInitrdIsNamedByTheStartNotByTheKey() throws Exception {
+        VmConfig c = config("serve", RootKind.INITRD, 64);
+        Files.delete(c.guest().fs0Initrd());
+        VmException e = org.junit.jupiter.api.Assertions.assertThrows(VmException.class,
+                () -> boot(c, new WarmStart(dir.resolve("snapshots"))));
+        assertTrue(e.getMessage().contains("run the build goal"), e.getMessage());
+    }
+
+    @Test
     void theKeyCoversTheFunctionMemoryAndKernelButNotTheHostPort() throws Exception {
         VmConfig c = config("serve", RootKind.INITRD, 64);
         String key = WarmStart.inputs(c);
