@@ -111,14 +111,17 @@ def memory_arg(value):
 
 
 def replay_command(command, port, memory=None, qmp_dir=None):
-    """The recorded command line with another host port, optionally another -m, and the QMP socket
-    moved into qmp_dir (or dropped when qmp_dir is None)."""
+    """The recorded command line with another host port, optionally another -m, the QMP socket
+    moved into qmp_dir (or dropped when qmp_dir is None), and no -incoming (a cold boot)."""
     cmd = [re.sub(r"hostfwd=tcp:127\.0\.0\.1:\d+-:", "hostfwd=tcp:127.0.0.1:%d-:" % port, a) for a in command]
     if memory:
         cmd[cmd.index("-m") + 1] = memory_arg(memory)
     out = []
     i = 0
     while i < len(cmd):
+        if cmd[i] == "-incoming" and i + 1 < len(cmd):
+            i += 2  # the plugin restored a saved state (warm start): a replay boots cold
+            continue
         if cmd[i] == "-qmp" and i + 1 < len(cmd):
             # unix:PATH[,options]; a comma inside PATH is doubled.
             m = re.match(r"^unix:((?:[^,]|,,)*)(.*)$", cmd[i + 1])

@@ -13,7 +13,8 @@
 # not cached: ~10 min on 2 cores). A measured Unikraft kernel also gets bench/boot-loop.py: 20 boots
 # at -m 256 (BOOT_LOOP_BOOTS, BOOT_LOOP_MEMORY), 3 with --smoke; BOOT_LOOP=0 skips it. With --smoke,
 # boot-loop also makes its 3 boots on the CI test kernel, and bench/selftest.py checks the boot
-# handling against a fake QEMU. Extra Maven options: MAVEN_ARGS (e.g. -Dunikernel.accel=tcg).
+# handling against a fake QEMU. A measured Unikraft kernel also gets bench/warm-start.py (cold against a
+# restored VM state; see warm_start below). Extra Maven options: MAVEN_ARGS (e.g. -Dunikernel.accel=tcg).
 # Every Maven call (and scripts/demo.sh) writes a log under target/bench-logs/; a failure prints its
 # last 40 lines and the log's path and exits non-zero.
 set -euo pipefail
@@ -61,6 +62,16 @@ ninep_variant() {
   python3 bench/bench.py --project "$copy" --kernel-name "$kname-9p" --merge-cold-start "${bench_args[@]}"
 }
 
+# warm_start PROJECT NAME: bench/warm-start.py, cold against warm (a restored VM state) on the project's
+# recorded command line at -m WARM_MEMORY (default 192); Unikraft only (the CI test guest's 9p /usr
+# cannot be saved). WARM_START=0 skips it.
+warm_start() {
+  [ "${WARM_START:-1}" != 0 ] || { say "warm-start skipped (WARM_START=0)"; return 0; }
+  local runs=(--runs "${WARM_RUNS:-7}")
+  if $smoke; then runs=(--smoke); fi
+  python3 bench/warm-start.py --project "$1" --kernel-name "$2" --memory "${WARM_MEMORY:-192}" "${runs[@]}"
+}
+
 boot_loop() { # project name
   [ "${BOOT_LOOP:-1}" != 0 ] || { say "boot-loop skipped (BOOT_LOOP=0)"; return 0; }
   if $smoke; then
@@ -81,6 +92,7 @@ name=ci-test-kernel
 say "bench.py on $name (replaying $project/target/unikernel/qemu-command.txt)"
 python3 bench/bench.py --project "$project" --kernel-name "$name" "$@"
 if [ -n "${UNIKERNEL_KERNEL:-}" ]; then
+  warm_start "$project" "$name"
   boot_loop "$project" "$name"
   exit 0
 fi
@@ -148,6 +160,7 @@ if [ $rc -ne 0 ]; then
 fi
 say "bench.py on the Unikraft kernel (replaying $uk/target/unikernel/qemu-command.txt)"
 python3 bench/bench.py --project "$uk" --kernel-name unikraft --merge-cold-start "$@"
+warm_start "$uk" unikraft
 boot_loop "$uk" unikraft
 ninep_variant "$uk" unikraft "${offline[@]}" "${props[@]}"
 boot_loop "$uk-9p" unikraft-9p

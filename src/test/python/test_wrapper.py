@@ -1068,5 +1068,91 @@ class StartupFailureTest(unittest.TestCase):
                       self.exits_with_1("def handler(event, context, extra):\n    pass\n"))
 
 
+RANDOM_FUNCTION = """
+import os, random
+
+def handler(event):
+    return {"random": random.random(), "urandom": os.urandom(8).hex()}
+"""
+
+
+class RestoredTest(unittest.TestCase):
+    """After a warm start the plugin POSTs fresh entropy to /_/restored (see vm/WarmStart.java)."""
+
+    def setUp(self):
+        import random
+        self.wrapper = load_wrapper_module()
+        saved = os.urandom, random._urandom, random.getstate(), getattr(time, "clock_settime", None)
+
+        def put_back():
+            os.urandom, random._urandom = saved[0], saved[1]
+            random.setstate(saved[2])
+            if saved[3] is not None:
+                time.clock_settime = saved[3]
+        self.addCleanup(put_back)
+        # A restored guest: the same random state and the same "system" bytes on every restore. The
+        # clock is never really set here (a root test run must not move the host's clock).
+        random.seed(42)
+        self.restored_state = random.getstate()
+        os.urandom = lambda n: b"\x07" * n
+        time.clock_settime = lambda clock, value: None
+
+    def restore(self, seed, at=None):
+        import random
+        random.setstate(self.restored_state)
+        message = {"seed": seed.hex()}
+        if at is not None:
+            message["time"] = at
+        status, body, content_type = self.wrapper.restored(json.dumps(message).encode(), state={"done": False})
+        self.assertEqual((200, "application/json"), (status, content_type), body)
+        return json.loads(body.decode()), random.random(), os.urandom(16)
+
+    def test_each_restore_gets_its_own_random_and_urandom(self):
+        import random
+        random.setstate(self.restored_state)
+        replayed = random.random()
+        answer, first_random, first_bytes = self.restore(b"\x01" * 32)
+        self.assertEqual(["random", "os.urandom"], answer["reseeded"])
+        _, second_random, second_bytes = self.restore(b"\x02" * 32)
+        self.assertNotIn(first_random, (replayed, second_random))
+        self.assertNotEqual(b"\x07" * 16, first_bytes, "the system's bytes are mixed with the seed's stream")
+        self.assertNotEqual(first_bytes, second_bytes)
+        self.assertIs(os.urandom, random._urandom, "SystemRandom and secrets draw from the mixed bytes too")
+
+    def test_a_clock_settime_that_changes_nothing_is_not_believed(self):
+        answer, _, _ = self.restore(b"\x01" * 32, at=time.time() + 3600)
+        self.assertEqual((False, "clock_settime had no effect"), (answer["clock_set"], answer["clock"]))
+        self.assertLess(abs(time.time() - answer["time"]), 60)
+
+    def test_prepare_before_the_save_reseeds_nothing(self):
+        state = {"done": False}
+        self.assertEqual((200, b'{"prepared": true}'), self.wrapper.restored(b'{"prepare": true}', state=state)[:2])
+        self.assertFalse(state["done"], "the restore's own call is still to come")
+        self.assertEqual(b"\x07" * 4, os.urandom(4))
+
+    def test_a_bad_seed_is_400_and_a_second_call_409(self):
+        state = {"done": False}
+        status, body, _ = self.wrapper.restored(b'{"seed": "xyz"}', state=state)
+        self.assertEqual(400, status, body)
+        self.assertFalse(state["done"])
+        self.assertEqual(200, self.wrapper.restored(b'{"seed": "00ff"}', state=state)[0])
+        self.assertEqual(409, self.wrapper.restored(b'{"seed": "00ff"}', state=state)[0])
+
+    def test_the_path_is_the_wrappers_not_the_handlers(self):
+        guest = start_guest(self, RANDOM_FUNCTION)
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        for expected in (200, 409):
+            c.request("POST", "/_/restored", body=json.dumps({"seed": "ab" * 32}))
+            r = c.getresponse()
+            payload = json.loads(r.read().decode())
+            self.assertEqual(expected, r.status, payload)
+        self.assertIn("already re-seeded", payload["error"])
+        self.assertIn("ukfaas: restored from a saved state: re-seeded random, os.urandom",
+                      guest.wait_for_output("restored from"))
+        c.request("POST", "/", body=b"{}")
+        self.assertEqual({"random", "urandom"}, set(json.loads(c.getresponse().read().decode())))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -12,6 +12,7 @@ import io.github.unikernelfaas.vm.Qemu;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
 import io.github.unikernelfaas.vm.VmRecord;
+import io.github.unikernelfaas.vm.WarmStart;
 import java.io.File;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -53,6 +54,13 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     @Parameter(property = "unikernel.invokeTimeout", defaultValue = "30")
     protected int invokeTimeout;
 
+    /**
+     * Warm start: after a cold boot answers /health its state is saved in the cache (snapshots/), and the
+     * next boot of the same kernel, fs0, arguments, memory and QEMU restores it instead (initrd root only).
+     */
+    @Parameter(property = WarmStart.PROPERTY, defaultValue = "true")
+    protected boolean warmStart;
+
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
         RootKind root = rootKind();
@@ -70,7 +78,8 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
         AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, () -> verdicts.failure(config));
         // The record lives in the cache: mvn clean after a killed build must not forget the VM it left running.
         VmRecord record = VmRecord.forProject(cacheDir.toPath(), project.getBasedir().toPath());
-        return FunctionVm.boot(config, choice, verdicts, workDir(), record, client, bootTimeout(),
+        WarmStart warm = warmStart ? new WarmStart(cacheDir.toPath().resolve("snapshots")) : null;
+        return FunctionVm.boot(config, choice, verdicts, warm, workDir(), record, client, bootTimeout(),
                 new BootLog(getLog()::info, getLog()::warn));
     }
 

@@ -19,10 +19,12 @@ public final class FunctionVm implements AutoCloseable {
 
     private final VirtualMachine vm;
     private final double bootSeconds;
+    private final boolean restored;
 
-    private FunctionVm(VirtualMachine vm, double bootSeconds) {
+    FunctionVm(VirtualMachine vm, double bootSeconds, boolean restored) {
         this.vm = vm;
         this.bootSeconds = bootSeconds;
+        this.restored = restored;
     }
 
     /** Boots with the accelerator in {@code config}, no fallback (tests and tools). */
@@ -39,11 +41,48 @@ public final class FunctionVm implements AutoCloseable {
      */
     public static FunctionVm boot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts, Path workDir,
             VmRecord record, HttpClient client, Duration bootTimeout, BootLog log) {
+        return boot(config, choice, verdicts, null, workDir, record, client, bootTimeout, log);
+    }
+
+    /**
+     * As above; with {@code warm}, a state saved by an earlier boot of the same VM is restored instead of
+     * booting, and a cold boot saves its state for the next one.
+     */
+    public static FunctionVm boot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts, WarmStart warm,
+            Path workDir, VmRecord record, HttpClient client, Duration bootTimeout, BootLog log) {
         for (Path stale : record.sweepable()) {
             StaleVmSweeper.sweep(stale, config.machine().vmm(), log.info());
         }
         choice.note().ifPresent(log.warn());
         VmConfig first = config.withAccelerator(choice.first());
+        Optional<WarmStart.Plan> plan = warm == null ? Optional.empty() : warm.plan(first, log.info());
+        try {
+            if (plan.isPresent() && plan.get().saved().isPresent()) {
+                Optional<FunctionVm> restored = warm.restore(plan.get(), first, workDir, record, client, log);
+                if (restored.isPresent()) {
+                    return restored.get();
+                }
+                plan = Optional.of(plan.get().withoutState()); // dropped: the cold boot saves a fresh one
+            }
+            FunctionVm vm = coldBoot(config, choice, verdicts, first, workDir, record, client, bootTimeout, log);
+            // A KVM boot that fell back to TCG is keyed differently: the next boot (TCG at once) saves.
+            if (plan.isPresent() && vm.accelerator() == first.machine().accelerator()) {
+                try {
+                    warm.save(plan.get(), vm, client, log);
+                } catch (InterruptedException e) {
+                    vm.close();
+                    throw e;
+                }
+            }
+            return vm;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmException("Interrupted while starting the VM", e);
+        }
+    }
+
+    private static FunctionVm coldBoot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts,
+            VmConfig first, Path workDir, VmRecord record, HttpClient client, Duration bootTimeout, BootLog log) {
         if (first.machine().accelerator() != Accelerator.KVM) {
             return attempt(first, workDir, record, client, bootTimeout, log);
         }
@@ -79,7 +118,7 @@ public final class FunctionVm implements AutoCloseable {
                 + "; console: " + console);
         VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project());
         try {
-            return new FunctionVm(vm, Readiness.await(vm, client, timeout));
+            return new FunctionVm(vm, Readiness.await(vm, client, timeout), false);
         } catch (RuntimeException e) {
             vm.close();
             throw e;
@@ -140,8 +179,14 @@ public final class FunctionVm implements AutoCloseable {
         return vm.config().guest().hostPort();
     }
 
+    /** Seconds from QEMU's start to the first answer on /health (of a restore, for a warm start). */
     public double bootSeconds() {
         return bootSeconds;
+    }
+
+    /** Whether this VM was restored from a saved state (a warm start) rather than booted. */
+    public boolean restored() {
+        return restored;
     }
 
     @Override

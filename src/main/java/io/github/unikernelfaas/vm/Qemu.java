@@ -101,6 +101,24 @@ public final class Qemu implements Vmm {
         return g.initrd() == null ? g.fs0Initrd() : g.fs0Initrd().resolveSibling(COMBINED_INITRD);
     }
 
+    /**
+     * QEMU 7.2 has no {@code file:} migration URI: {@code exec:} runs the command with /bin/sh, so the path is
+     * single-quoted for the shell.
+     */
+    @Override
+    public List<String> restoreArgs(Path state) {
+        return List.of("-incoming", "exec:cat " + shellQuote(state.toAbsolutePath().toString()));
+    }
+
+    @Override
+    public String saveTarget(Path file) {
+        return "exec:cat > " + shellQuote(file.toAbsolutePath().toString());
+    }
+
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
     /** The virtio-*-pci properties (with their leading comma) that offer only the interface the kernel drives. */
     static String virtioFlags(VirtioMode mode) {
         return switch (mode) {

@@ -63,7 +63,16 @@ final class Qmp implements AutoCloseable {
 
     /** Runs a command without arguments and returns its {@code return} value. */
     JsonNode execute(String command, Duration timeout) throws IOException {
-        write("{\"execute\":\"" + command + "\"}\n");
+        return execute(command, null, timeout);
+    }
+
+    /** Runs a command with arguments (null for none) and returns its {@code return} value. */
+    JsonNode execute(String command, java.util.Map<String, ?> arguments, Duration timeout) throws IOException {
+        var message = JSON.createObjectNode().put("execute", command);
+        if (arguments != null) {
+            message.set("arguments", JSON.valueToTree(arguments));
+        }
+        write(JSON.writeValueAsString(message) + "\n");
         long deadline = deadline(timeout);
         while (true) {
             JsonNode msg = readMessage(deadline);

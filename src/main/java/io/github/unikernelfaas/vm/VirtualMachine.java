@@ -57,6 +57,14 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** As {@link #start(VmConfig, Path, Path)}, naming the project in the record for humans. */
     public static VirtualMachine start(VmConfig config, Path consoleLog, Path pidFile, Path project) {
+        return start(config, consoleLog, pidFile, project, null);
+    }
+
+    /**
+     * As {@link #start(VmConfig, Path, Path, Path)}; with {@code restoreFrom}, QEMU loads that saved state
+     * instead of booting (then {@link #resumeRestored}).
+     */
+    public static VirtualMachine start(VmConfig config, Path consoleLog, Path pidFile, Path project, Path restoreFrom) {
         checkFile(config.guest().kernel(), "kernel", "unikernel.kernel");
         if (config.guest().initrd() != null) {
             checkFile(config.guest().initrd(), "initrd", "unikernel.initrd");
@@ -77,7 +85,10 @@ public final class VirtualMachine implements AutoCloseable {
             Files.createDirectories(pidFile.toAbsolutePath().getParent());
             Path qmpSocket = qmpSocket(consoleLog.toAbsolutePath().resolveSibling("qmp.sock"));
             Files.deleteIfExists(qmpSocket);
-            List<String> command = config.machine().vmm().command(config, qmpSocket);
+            List<String> command = new java.util.ArrayList<>(config.machine().vmm().command(config, qmpSocket));
+            if (restoreFrom != null) {
+                command.addAll(config.machine().vmm().restoreArgs(restoreFrom));
+            }
             Files.write(consoleLog.resolveSibling(COMMAND_FILE), command, StandardCharsets.UTF_8);
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -178,6 +189,86 @@ public final class VirtualMachine implements AutoCloseable {
         boolean kvmError = config.machine().accelerator() == Accelerator.KVM
                 && ConsoleLog.tail(consoleLog, 40).stream().anyMatch(l -> l.contains(KVM_INTERNAL_ERROR));
         return kvmError ? Optional.of("internal-error") : Optional.empty();
+    }
+
+    /**
+     * Pauses the guest, writes its whole state (RAM and devices) to {@code file} over QMP, and lets it run
+     * on: the caller's VM keeps serving. Returns the seconds the guest was paused.
+     */
+    public synchronized double saveState(Path file, Duration timeout) throws IOException {
+        Qmp q = qmp(timeout);
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
+        q.execute("stop", QMP_TIMEOUT);
+        try {
+            q.execute("migrate", java.util.Map.of("uri", config.machine().vmm().saveTarget(file)), QMP_TIMEOUT);
+            while (true) {
+                com.fasterxml.jackson.databind.JsonNode r = q.execute("query-migrate", QMP_TIMEOUT);
+                String status = r.path("status").asText("");
+                if (status.equals("completed")) {
+                    break;
+                }
+                if (status.equals("failed") || status.equals("cancelled")) {
+                    throw new IOException("the migration " + status + ": " + r.path("error-desc").asText("no reason given"));
+                }
+                if (System.nanoTime() > deadline) {
+                    q.execute("migrate_cancel", QMP_TIMEOUT);
+                    throw new IOException("the migration took over " + timeout.toSeconds() + " s (status " + status + ")");
+                }
+                sleep(10);
+            }
+        } finally {
+            q.execute("cont", QMP_TIMEOUT);
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * After a start with a saved state: waits until QEMU has loaded it, then lets the guest run. Fails when
+     * QEMU exits (it does when the state does not fit the command line) or ends in another state.
+     */
+    public synchronized void resumeRestored(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Qmp q = qmp(timeout);
+        String status;
+        while ((status = q.status(QMP_TIMEOUT)).equals("inmigrate")) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("QEMU was still loading the saved state after " + timeout.toSeconds() + " s");
+            }
+            sleep(5);
+        }
+        if (status.equals("paused") || status.equals("postmigrate")) {
+            q.execute("cont", QMP_TIMEOUT);
+        } else if (!status.equals("running")) {
+            throw new IOException("QEMU is in state " + status + " after loading the saved state");
+        }
+    }
+
+    /** The QMP connection, made once QEMU has created its socket. */
+    private Qmp qmp(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (qmp == null) {
+            if (!process.isAlive()) {
+                throw new IOException("QEMU exited with code " + process.exitValue());
+            }
+            if (Files.exists(qmpSocket)) {
+                qmp = Qmp.connect(qmpSocket, QMP_TIMEOUT);
+            } else if (System.nanoTime() > deadline) {
+                throw new IOException("QEMU did not open its QMP socket " + qmpSocket + " in time");
+            } else {
+                sleep(5);
+            }
+        }
+        return qmp;
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        }
     }
 
     public double secondsSinceStart() {

@@ -25,6 +25,15 @@ public interface Vmm {
     /** The file the VMM loads as initrd for this config, if any (may need writing first). */
     Path initrd(VmConfig config);
 
+    /**
+     * Arguments appended to {@link #command} that make the VMM load the guest state saved in {@code state}
+     * instead of booting the kernel (a warm start).
+     */
+    List<String> restoreArgs(Path state);
+
+    /** Where the VMM's machine protocol writes a saved guest state to {@code file} (a migration target). */
+    String saveTarget(Path file);
+
     /** What a running VMM of ours has in its command line: the stale-VM sweep touches only those. */
     String processMatch();
 }
