@@ -4,12 +4,21 @@ import java.nio.file.*
 def gen = new File(basedir, 'generated/my-fn')
 def templates = new File(archetypeResources)
 
-['src/main/python/function.py', 'requirements.txt', 'src/test/events/hello.json',
+['src/main/python/function.py', 'requirements.txt', 'mvnw', 'mvnw.cmd', '.mvn/wrapper/maven-wrapper.properties', 'src/test/events/hello.json',
  'src/test/events/hello.expected.json', 'src/test/events/anonymous.json',
  'src/test/events/anonymous.expected.json'].each { f ->
     assert new File(gen, f).bytes == new File(templates, f).bytes : "$f is not byte-exact"
 }
 assert new File(gen, '.gitignore').text.contains('target/')
+// The Maven wrapper: executable (the post-generate script), and it runs the pinned Maven.
+assert new File(gen, 'mvnw').canExecute() : 'mvnw lost its exec bit'
+def pinned = (new File(gen, '.mvn/wrapper/maven-wrapper.properties').text =~ /apache-maven-([0-9.]+)-bin/)[0][1]
+def mvnw = new ProcessBuilder('./mvnw', '-v').directory(gen).redirectErrorStream(true).start()
+def mvnwOut = mvnw.inputStream.text
+assert mvnw.waitFor() == 0 : mvnwOut
+assert mvnwOut.contains("Apache Maven ${pinned}") : mvnwOut
+// Only groupId, artifactId and version are asked for: `package` has a literal default.
+assert !new File(gen, 'src/main/java').exists()
 def pom = new File(gen, 'pom.xml').text
 assert pom.contains('<packaging>unikernel</packaging>')
 assert pom.contains('<extensions>true</extensions>')

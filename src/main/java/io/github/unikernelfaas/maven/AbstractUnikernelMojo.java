@@ -22,8 +22,10 @@ import java.util.List;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
+import org.apache.maven.rtinfo.RuntimeInformation;
 
 /**
  * What every unikernel-faas goal shares: the skip flag, the flavour, fs0, the work directory and error mapping.
@@ -31,6 +33,10 @@ import org.apache.maven.project.MavenProject;
 abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
+
+    /** The running Maven's version, checked before any goal (see {@link MavenVersion}). */
+    @Component
+    private RuntimeInformation runtime;
 
     /** Skip every unikernel-faas goal. */
     @Parameter(property = "unikernel.skip", defaultValue = "false")
@@ -170,6 +176,10 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
 
     @Override
     public final void execute() throws MojoExecutionException, MojoFailureException {
+        java.util.Optional<String> tooOld = MavenVersion.refusal(runtime == null ? null : runtime.getMavenVersion());
+        if (tooOld.isPresent()) {
+            throw new MojoExecutionException(tooOld.get());
+        }
         if (skip) {
             getLog().info("Skipping: unikernel.skip is set");
             return;
