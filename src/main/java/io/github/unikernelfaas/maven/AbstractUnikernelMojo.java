@@ -10,6 +10,7 @@ import io.github.unikernelfaas.kernel.KernelBuildException;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
+import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
@@ -46,7 +47,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.fs0", defaultValue = "${project.build.directory}/unikernel/fs0")
     protected File fs0;
 
-    /** The kernel image (a prebuilt Unikraft kernel, or the CI test kernel). */
+    /**
+     * The kernel image (a prebuilt Unikraft kernel, or the CI test kernel), or a kernel bundle: a directory
+     * holding the kernel and its companions (initrd, kernel and QEMU arguments, initrd root, stdlib) in
+     * kernel-bundle.properties, whose settings apply where the POM and -D set none.
+     */
     @Parameter(property = "unikernel.kernel")
     protected File kernel;
 
@@ -185,6 +190,9 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             return;
         }
         try {
+            if (kernel != null && kernel.isDirectory()) {
+                applyBundle(KernelBundle.read(kernel.toPath()));
+            }
             run();
         } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
                 | ImageException | KernelBuildException | StdlibException | FlavourException e) {
@@ -194,6 +202,21 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("Interrupted", e);
+        }
+    }
+
+    /**
+     * unikernel.kernel named a bundle: from here on the kernel is its kernel file, and each of its settings
+     * fills the option of the same name unless the POM or -D set it. Subclasses add their own options.
+     */
+    protected void applyBundle(KernelBundle bundle) {
+        getLog().debug("Kernel bundle " + bundle.dir() + ": " + bundle);
+        kernel = bundle.kernel().toFile();
+        if (kernelArgs == null || kernelArgs.isBlank()) {
+            kernelArgs = bundle.kernelArgs().orElse(kernelArgs);
+        }
+        if (initrdRoot == null || initrdRoot.isBlank()) {
+            initrdRoot = bundle.initrdRoot().orElse(initrdRoot);
         }
     }
 

@@ -4,6 +4,7 @@ import io.github.unikernelfaas.vm.Accelerator;
 import io.github.unikernelfaas.vm.AcceleratorChoice;
 import io.github.unikernelfaas.vm.BootLog;
 import io.github.unikernelfaas.vm.FunctionVm;
+import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.KvmHost;
 import io.github.unikernelfaas.vm.KvmVerdicts;
 import io.github.unikernelfaas.vm.Guest;
@@ -52,6 +53,17 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     /** Seconds to wait for one invocation. */
     @Parameter(property = "unikernel.invokeTimeout", defaultValue = "30")
     protected int invokeTimeout;
+
+    @Override
+    protected void applyBundle(KernelBundle bundle) {
+        super.applyBundle(bundle);
+        if (initrd == null) {
+            initrd = bundle.initrd().map(java.nio.file.Path::toFile).orElse(null);
+        }
+        if (qemuArgs == null || qemuArgs.isBlank()) {
+            qemuArgs = bundle.qemuArgs().orElse(qemuArgs);
+        }
+    }
 
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
