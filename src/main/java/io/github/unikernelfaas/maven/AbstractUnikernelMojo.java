@@ -195,14 +195,21 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             }
             run();
         } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
-                | ImageException | KernelBuildException | StdlibException | FlavourException e) {
+                | ImageException | KernelBuildException | StdlibException | FlavourException
+                | io.github.unikernelfaas.env.EnvException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("Interrupted", e);
+        } finally {
+            afterRun();
         }
+    }
+
+    /** Runs when the goal ends, however it ends (not on Ctrl-C: use a shutdown hook for that). */
+    protected void afterRun() {
     }
 
     /**
