@@ -30,12 +30,15 @@ assert readme.contains('## Build and test')
 def log = new File(basedir, 'build.log').text
 assert log.contains('PASS hello')
 assert log.contains('PASS anonymous')
-assert log.contains('Cases: 2, passed: 2, failed: 0')
+// unikernel:generate-event wrote an SQS event, which the archetype's handler answers.
+assert new File(gen, 'src/test/events/sqs.json').text.contains('"eventSource": "aws:sqs"')
+assert log.contains('PASS sqs')
+assert log.contains('Cases: 3, passed: 3, failed: 0')
 assert log =~ /Booted in [0-9.]+ s under (KVM|TCG)/
 assert !(log.contains('booting under TCG instead') && log.contains('under KVM')) : 'the summary names the accelerator that ran'
 
 def report = new File(gen, 'target/unikernel-reports/TEST-unikernel.my-fn.xml').text
-assert report.contains('tests="2"') && report.contains('failures="0"')
+assert report.contains('tests="3"') && report.contains('failures="0"')
 assert new File(gen, 'target/unikernel/fs0/lib/python3.7/app/wrapper.py').isFile()
 assert new File(gen, 'target/unikernel/console.log').text.contains('ukfaas: listening')
 
