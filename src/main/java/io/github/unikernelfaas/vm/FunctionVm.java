@@ -77,7 +77,7 @@ public final class FunctionVm implements AutoCloseable {
                 + "; console: " + console);
         VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project());
         try {
-            return new FunctionVm(vm, Readiness.await(vm, client, timeout));
+            return new FunctionVm(vm, Readiness.await(vm, client, timeout, log.info()));
         } catch (RuntimeException e) {
             vm.close();
             throw e;
