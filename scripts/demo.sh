@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: build and install the plugin and the archetype, generate a sample function project
-# with the archetype, and boot-test it (`mvn verify`). Without UNIKERNEL_KERNEL it boots the CI test
-# kernel (a Linux guest honouring the same guest contract, see src/test/vm/README.md).
-#   UNIKERNEL_KERNEL=/path/to/kernel [UNIKERNEL_INITRD=...] [UNIKERNEL_KERNEL_ARGS=...] scripts/demo.sh
+# with the archetype, and boot-test it with the project's own wrapper (`./mvnw verify`). Without
+# UNIKERNEL_KERNEL it boots the CI test kernel (a Linux guest honouring the same guest contract, see
+# src/test/vm/README.md), whose directory is a kernel bundle: one option boots it.
+#   UNIKERNEL_KERNEL=/path/to/kernel-or-bundle-dir scripts/demo.sh
 #   UNIKERNEL_ROOTFS=initrd scripts/demo.sh      # fs0 as an initrd instead of the 9p share
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,14 +23,13 @@ mkdir -p "$demo"
   -DoutputDirectory="$demo"
 echo "demo: generated $demo/hello-fn"
 
-boot=()
 if [ -n "${UNIKERNEL_KERNEL:-}" ]; then
-  boot+=("-Dunikernel.kernel=$UNIKERNEL_KERNEL")
-  [ -z "${UNIKERNEL_INITRD:-}" ] || boot+=("-Dunikernel.initrd=$UNIKERNEL_INITRD")
-  [ -z "${UNIKERNEL_KERNEL_ARGS:-}" ] || boot+=("-Dunikernel.kernelArgs=$UNIKERNEL_KERNEL_ARGS")
+  kernel=$UNIKERNEL_KERNEL
 else
-  # The test guest's settings (its guest runs the host's python3: no stdlib in fs0).
-  mapfile -t boot < <(scripts/test-kernel-props.sh "$root/target/test-kernel")
+  kernel="$root/target/test-kernel"
+  bash src/test/vm/assemble-test-kernel.sh "$kernel"
 fi
+boot=("-Dunikernel.kernel=$kernel")
 [ -z "${UNIKERNEL_ROOTFS:-}" ] || boot+=("-Dunikernel.rootfs=$UNIKERNEL_ROOTFS")
-"${mvn[@]}" -f "$demo/hello-fn/pom.xml" verify "${boot[@]}"
+cd "$demo/hello-fn"
+./mvnw -B -ntp verify "${boot[@]}"

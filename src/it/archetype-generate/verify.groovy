@@ -4,12 +4,21 @@ import java.nio.file.*
 def gen = new File(basedir, 'generated/my-fn')
 def templates = new File(archetypeResources)
 
-['src/main/python/function.py', 'requirements.txt', 'src/test/events/hello.json',
+['src/main/python/function.py', 'requirements.txt', 'mvnw', 'mvnw.cmd', '.mvn/wrapper/maven-wrapper.properties', 'src/test/events/hello.json',
  'src/test/events/hello.expected.json', 'src/test/events/anonymous.json',
  'src/test/events/anonymous.expected.json'].each { f ->
     assert new File(gen, f).bytes == new File(templates, f).bytes : "$f is not byte-exact"
 }
 assert new File(gen, '.gitignore').text.contains('target/')
+// The Maven wrapper: executable (the post-generate script), and it runs the pinned Maven.
+assert new File(gen, 'mvnw').canExecute() : 'mvnw lost its exec bit'
+def pinned = (new File(gen, '.mvn/wrapper/maven-wrapper.properties').text =~ /apache-maven-([0-9.]+)-bin/)[0][1]
+def mvnw = new ProcessBuilder('./mvnw', '-v').directory(gen).redirectErrorStream(true).start()
+def mvnwOut = mvnw.inputStream.text
+assert mvnw.waitFor() == 0 : mvnwOut
+assert mvnwOut.contains("Apache Maven ${pinned}") : mvnwOut
+// Only groupId, artifactId and version are asked for: `package` has a literal default.
+assert !new File(gen, 'src/main/java').exists()
 def pom = new File(gen, 'pom.xml').text
 assert pom.contains('<packaging>unikernel</packaging>')
 assert pom.contains('<extensions>true</extensions>')
@@ -21,12 +30,15 @@ assert readme.contains('## Build and test')
 def log = new File(basedir, 'build.log').text
 assert log.contains('PASS hello')
 assert log.contains('PASS anonymous')
-assert log.contains('Cases: 2, passed: 2, failed: 0')
+// unikernel:generate-event wrote an SQS event, which the archetype's handler answers.
+assert new File(gen, 'src/test/events/sqs.json').text.contains('"eventSource": "aws:sqs"')
+assert log.contains('PASS sqs')
+assert log.contains('Cases: 3, passed: 3, failed: 0')
 assert log =~ /Booted in [0-9.]+ s under (KVM|TCG)/
 assert !(log.contains('booting under TCG instead') && log.contains('under KVM')) : 'the summary names the accelerator that ran'
 
 def report = new File(gen, 'target/unikernel-reports/TEST-unikernel.my-fn.xml').text
-assert report.contains('tests="2"') && report.contains('failures="0"')
+assert report.contains('tests="3"') && report.contains('failures="0"')
 assert new File(gen, 'target/unikernel/fs0/lib/python3.7/app/wrapper.py').isFile()
 assert new File(gen, 'target/unikernel/console.log').text.contains('ukfaas: listening')
 

@@ -81,7 +81,8 @@ def write(path, text):
 class Guest(object):
     """A temporary fs0 (lib/python3.7/{app,site-packages}) and the wrapper process serving it."""
 
-    def __init__(self, function_src, args=(), module=False, env_port=False, python_args=None, settings=None):
+    def __init__(self, function_src, args=(), module=False, env_port=False, python_args=None, settings=None,
+                 env_file=None):
         self.root = tempfile.mkdtemp(prefix="ukfaas-wrapper-test-")
         self.lib = os.path.join(self.root, "lib", "python3.7")
         app = os.path.join(self.lib, "app")
@@ -94,6 +95,8 @@ class Guest(object):
         write(os.path.join(pkg, "__init__.py"), "NAME = 'tinypkg'\n")
         if settings is not None:  # as the plugin writes it (unikernel.handlerTimeout)
             write(os.path.join(app, "ukfaas-settings.json"), settings)
+        if env_file is not None:  # the plugin's run-time environment file (RuntimeEnv.java)
+            write(os.path.join(app, "ukfaas-env.json"), env_file)
         self.port = free_port()
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTHONPATH", None)
@@ -1037,6 +1040,46 @@ class LeanStartTest(unittest.TestCase):
         r = c.getresponse()
         self.assertEqual(200, r.status)
         self.assertEqual({"helper": 42, "pkg": "tinypkg"}, json.loads(r.read()))
+
+
+ENV_FUNCTION = '''
+import os
+
+AT_IMPORT = os.environ.get("GREETING")
+
+
+def handler(event):
+    return {"at_import": AT_IMPORT, "values": {k: os.environ.get(k) for k in event}}
+'''
+
+ENV_VALUES = {"GREETING": "a=b=c with  spaces", "MULTI": "line one\nline two", "UNICODE": "h\u00e9llo \u2603 \U0001f600",
+              "EMPTY": "", "API_TOKEN": "s3cr\"et\\"}
+
+
+class EnvFileTest(unittest.TestCase):
+    def test_the_handler_and_its_module_see_the_run_time_environment(self):
+        guest = start_guest(self, ENV_FUNCTION, env_file=json.dumps(ENV_VALUES, ensure_ascii=False))
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/", body=json.dumps(sorted(ENV_VALUES) + ["NOT_SET"]).encode())
+        r = c.getresponse()
+        expected = dict(ENV_VALUES, NOT_SET=None)
+        self.assertEqual((200, {"at_import": ENV_VALUES["GREETING"], "values": expected}),
+                         (r.status, json.loads(r.read().decode("utf-8"))))
+        self.assertNotIn("s3cr", guest.stdout() + guest.stderr())
+
+    def test_a_damaged_file_stops_the_start_naming_it_not_its_content(self):
+        guest = Guest(ENV_FUNCTION, env_file='{"API_TOKEN": "s3cret"')
+        self.addCleanup(guest.stop)
+        self.assertEqual(1, guest.proc.wait(15))
+        self.assertIn("cannot read the run-time environment", guest.stderr())
+        self.assertNotIn("s3cret", guest.stdout() + guest.stderr())
+
+    def test_values_must_be_strings(self):
+        guest = Guest(ENV_FUNCTION, env_file='{"N": 1}')
+        self.addCleanup(guest.stop)
+        self.assertEqual(1, guest.proc.wait(15))
+        self.assertIn("is not an object of strings", guest.stderr())
 
 
 class StartupFailureTest(unittest.TestCase):

@@ -6,8 +6,8 @@
 #
 #   src/test/vm/assemble-test-kernel.sh OUT_DIR
 #
-# Writes OUT_DIR/vmlinux, initrd.img, kernel-args, qemu-args and test-kernel.properties (the last
-# two as Maven properties, read by the plugin's own build). The .debs are cached in
+# Writes OUT_DIR/vmlinux, initrd.img, kernel-args, qemu-args and kernel-bundle.properties, which
+# makes OUT_DIR a kernel bundle: -Dunikernel.kernel=OUT_DIR is all a build needs to boot it. The .debs are cached in
 # ${UKFAAS_TEST_CACHE:-~/.cache/unikernel-faas/test-kernel}. Idempotent: when OUT_DIR/.stamp names
 # the same inputs, nothing is touched (a few ms; ~1 s after apt-get update); otherwise every output
 # is rebuilt in a staging directory (~5-20 s, plus the download of ~70 MB once) and moved into
@@ -39,7 +39,7 @@ arch=$(dpkg --print-architecture)
 # the two packages. Asking apt for them takes ~1 s (apt-cache re-reads the package lists when
 # there is no pkgcache.bin, as in Debian's container images), so the second line fingerprints
 # apt's lists and configuration: while they are unchanged, apt would answer the same.
-outputs=(vmlinux initrd.img kernel-args qemu-args test-kernel.properties)
+outputs=(vmlinux initrd.img kernel-args qemu-args kernel-bundle.properties)
 script="script=$(sha256sum "$0" | cut -c1-16)"
 apt_state="apt=$(ls -l --time-style=+%s.%N /var/lib/apt/lists /etc/apt /etc/apt/*.d 2>/dev/null | sha256sum | cut -c1-16)"
 old_inputs="" old_apt_state=""
@@ -321,14 +321,18 @@ PY
 echo "console=ttyS0 panic=-1 quiet loglevel=3 ukfaas_port={guestPort}" > "$stage/kernel-args"
 # The second 9p share: the host's /usr, read-only, for Debian's python3. q35: see README.md.
 echo "-machine q35 -fsdev local,id=hostusr,path=/usr,security_model=none,readonly=on -device virtio-9p-pci,fsdev=hostusr,mount_tag=hostusr" > "$stage/qemu-args"
-# The guest runs the host's python3 with its own standard library: fs0 needs none (unikernel.stdlib).
+# The bundle (unikernel.kernel=OUT_DIR): the kernel and its companions, as the options of the same names.
+# The guest runs the host's python3 with its own standard library: fs0 needs none (stdlib=none).
 {
-  echo "test.kernel.kernelArgs=$(cat "$stage/kernel-args")"
-  echo "test.kernel.qemuArgs=$(cat "$stage/qemu-args")"
+  echo "# The CI test kernel (src/test/vm/assemble-test-kernel.sh): boot it with -Dunikernel.kernel=<this directory>."
+  echo "kernel=vmlinux"
+  echo "initrd=initrd.img"
+  echo "kernelArgs=$(cat "$stage/kernel-args")"
+  echo "qemuArgs=$(cat "$stage/qemu-args")"
   # With the initrd root, fs0's tree goes under /fs0 of this initramfs (see /init).
-  echo "test.kernel.initrdRoot=fs0"
-  echo "test.kernel.stdlib=none"
-} > "$stage/test-kernel.properties"
+  echo "initrdRoot=fs0"
+  echo "stdlib=none"
+} > "$stage/kernel-bundle.properties"
 
 # Into place: the stamp goes first and comes back last, so a run interrupted in between is
 # redone by the next one instead of trusted.

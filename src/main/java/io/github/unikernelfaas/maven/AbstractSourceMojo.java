@@ -66,6 +66,15 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter(property = StdlibPolicy.PROPERTY, defaultValue = "auto")
     protected String stdlib;
 
+    /** A bundle's stdlib applies unless the POM or -D chose other than auto. */
+    @Override
+    protected void applyBundle(io.github.unikernelfaas.vm.KernelBundle bundle) {
+        super.applyBundle(bundle);
+        if (stdlib == null || stdlib.isBlank() || stdlib.trim().equals("auto")) {
+            stdlib = bundle.stdlib().orElse(stdlib);
+        }
+    }
+
     /** unikernel.stdlib applied to this build's kernel (prebuilt or not). */
     protected StdlibPolicy.Decision stdlibDecision() {
         return StdlibPolicy.decide(StdlibPolicy.Mode.parse(stdlib), kernel == null ? null : kernel.toPath());

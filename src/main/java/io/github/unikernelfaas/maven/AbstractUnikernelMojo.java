@@ -10,6 +10,7 @@ import io.github.unikernelfaas.kernel.KernelBuildException;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionException;
 import io.github.unikernelfaas.rootfs.RequirementsException;
+import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
@@ -22,8 +23,10 @@ import java.util.List;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
+import org.apache.maven.rtinfo.RuntimeInformation;
 
 /**
  * What every unikernel-faas goal shares: the skip flag, the flavour, fs0, the work directory and error mapping.
@@ -31,6 +34,10 @@ import org.apache.maven.project.MavenProject;
 abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
+
+    /** The running Maven's version, checked before any goal (see {@link MavenVersion}). */
+    @Component
+    private RuntimeInformation runtime;
 
     /** Skip every unikernel-faas goal. */
     @Parameter(property = "unikernel.skip", defaultValue = "false")
@@ -40,7 +47,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     @Parameter(property = "unikernel.fs0", defaultValue = "${project.build.directory}/unikernel/fs0")
     protected File fs0;
 
-    /** The kernel image (a prebuilt Unikraft kernel, or the CI test kernel). */
+    /**
+     * The kernel image (a prebuilt Unikraft kernel, or the CI test kernel), or a kernel bundle: a directory
+     * holding the kernel and its companions (initrd, kernel and QEMU arguments, initrd root, stdlib) in
+     * kernel-bundle.properties, whose settings apply where the POM and -D set none.
+     */
     @Parameter(property = "unikernel.kernel")
     protected File kernel;
 
@@ -171,20 +182,49 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
 
     @Override
     public final void execute() throws MojoExecutionException, MojoFailureException {
+        java.util.Optional<String> tooOld = MavenVersion.refusal(runtime == null ? null : runtime.getMavenVersion());
+        if (tooOld.isPresent()) {
+            throw new MojoExecutionException(tooOld.get());
+        }
         if (skip) {
             getLog().info("Skipping: unikernel.skip is set");
             return;
         }
         try {
+            if (kernel != null && kernel.isDirectory()) {
+                applyBundle(KernelBundle.read(kernel.toPath()));
+            }
             run();
         } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
-                | ImageException | KernelBuildException | StdlibException | FlavourException e) {
+                | ImageException | KernelBuildException | StdlibException | FlavourException
+                | io.github.unikernelfaas.env.EnvException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("Interrupted", e);
+        } finally {
+            afterRun();
+        }
+    }
+
+    /** Runs when the goal ends, however it ends (not on Ctrl-C: use a shutdown hook for that). */
+    protected void afterRun() {
+    }
+
+    /**
+     * unikernel.kernel named a bundle: from here on the kernel is its kernel file, and each of its settings
+     * fills the option of the same name unless the POM or -D set it. Subclasses add their own options.
+     */
+    protected void applyBundle(KernelBundle bundle) {
+        getLog().debug("Kernel bundle " + bundle.dir() + ": " + bundle);
+        kernel = bundle.kernel().toFile();
+        if (kernelArgs == null || kernelArgs.isBlank()) {
+            kernelArgs = bundle.kernelArgs().orElse(kernelArgs);
+        }
+        if (initrdRoot == null || initrdRoot.isBlank()) {
+            initrdRoot = bundle.initrdRoot().orElse(initrdRoot);
         }
     }
 

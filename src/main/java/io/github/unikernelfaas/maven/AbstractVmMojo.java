@@ -4,6 +4,7 @@ import io.github.unikernelfaas.vm.Accelerator;
 import io.github.unikernelfaas.vm.AcceleratorChoice;
 import io.github.unikernelfaas.vm.BootLog;
 import io.github.unikernelfaas.vm.FunctionVm;
+import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.KvmHost;
 import io.github.unikernelfaas.vm.KvmVerdicts;
 import io.github.unikernelfaas.vm.Guest;
@@ -13,12 +14,18 @@ import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
 import io.github.unikernelfaas.vm.VmRecord;
 import io.github.unikernelfaas.vm.WarmStart;
+import io.github.unikernelfaas.env.RuntimeEnv;
+import io.github.unikernelfaas.host.Trees;
+import io.github.unikernelfaas.rootfs.Fs0Cpio;
 import java.io.File;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /** Parameters shared by the goals that boot the function VM. */
@@ -60,15 +67,125 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
      */
     @Parameter(property = WarmStart.PROPERTY, defaultValue = "true")
     protected boolean warmStart;
+    @Override
+    protected void applyBundle(KernelBundle bundle) {
+        super.applyBundle(bundle);
+        if (initrd == null) {
+            initrd = bundle.initrd().map(java.nio.file.Path::toFile).orElse(null);
+        }
+        if (qemuArgs == null || qemuArgs.isBlank()) {
+            qemuArgs = bundle.qemuArgs().orElse(qemuArgs);
+        }
+    }
+
+    @Parameter(defaultValue = "${session}", readonly = true, required = true)
+    protected MavenSession session;
+
+    /**
+     * Environment variables the handler finds in os.environ (run, invoke, integration-test; never in the
+     * image). Overridden by -Dunikernel.env.NAME=value, and overriding the .env file.
+     */
+    @Parameter
+    protected Map<String, String> environment;
+
+    /** A .env file (NAME=value lines) of environment variables for the booted function. */
+    @Parameter(property = "unikernel.envFile", defaultValue = "${project.basedir}/.env")
+    protected File envFile;
+
+    /**
+     * Secrets for the booted function: one file per variable, named after it, holding its value. They reach
+     * os.environ like the environment, never the image, the log or qemu-command.txt.
+     */
+    @Parameter(property = "unikernel.secretsDirectory", defaultValue = "${project.basedir}/.secrets")
+    protected File secretsDirectory;
+
+    /** Run-time files holding environment values, deleted when the goal ends (or on Ctrl-C). */
+    private final List<Path> runtimeFiles = new ArrayList<>();
+    private Thread runtimeFilesHook;
 
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
         RootKind root = rootKind();
+        Path initrdRoot = runtimeInitrd(root);
         Machine machine = new Machine(Qemu.INSTANCE, Qemu.INSTANCE.locate(qemu, System.getenv("PATH")),
                 Accelerator.TCG, memory, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
         Guest guest = new Guest(kernel(), initrd == null ? null : initrd.toPath(), kernelArgs(root), root,
-                fs0.toPath(), fs0Initrd(), hostPort, guestPort, flavour().virtio());
+                fs0.toPath(), initrdRoot, hostPort, guestPort, flavour().virtio());
         return new VmConfig(machine, guest);
+    }
+
+    /**
+     * Delivers the run-time environment: a file beside the wrapper that it applies before importing the
+     * function. The 9p root shares fs0 itself, so the file sits in fs0 while the goal runs (the build goal
+     * rebuilds the app directory, so the image never holds it); the initrd root gets a run-time copy of
+     * fs0.cpio with the file, in a directory of its own (with the kernel's initrd appended there too).
+     * Returns the initrd to boot: the build's fs0.cpio when there is nothing to deliver.
+     */
+    private Path runtimeInitrd(RootKind root) {
+        RuntimeEnv env = RuntimeEnv.collect(envFile.toPath(), environment,
+                session == null ? Map.of() : toMap(session.getUserProperties()),
+                secretsDirectory.toPath());
+        if (env.isEmpty()) {
+            return fs0Initrd();
+        }
+        getLog().info("Run-time " + env.describe());
+        if (!env.secrets().isEmpty() && warmStart) {
+            // A saved state is guest RAM on disk: it would hold the secrets' values in the cache.
+            getLog().info("Warm start off: the VM holds secrets, and a saved state would keep them on disk");
+            warmStart = false;
+        }
+        registerCleanup();
+        Path file = env.writeInto(fs0Layout().app());
+        runtimeFiles.add(file);
+        if (root != RootKind.INITRD) {
+            return fs0Initrd();
+        }
+        Path dir = workDir().resolve("run");
+        runtimeFiles.add(dir);
+        Path cpio = dir.resolve("fs0.cpio");
+        Fs0Cpio.write(fs0.toPath(), cpio, initrdRoot);
+        RuntimeEnv.deleteQuietly(List.of(file));
+        return cpio;
+    }
+
+    private static Map<String, String> toMap(java.util.Properties p) {
+        Map<String, String> m = new java.util.HashMap<>();
+        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+        return m;
+    }
+
+    private void registerCleanup() {
+        if (runtimeFilesHook == null) {
+            runtimeFilesHook = new Thread(this::deleteRuntimeFiles, "unikernel-faas-env-cleanup");
+            Runtime.getRuntime().addShutdownHook(runtimeFilesHook);
+        }
+    }
+
+    private void deleteRuntimeFiles() {
+        for (Path p : runtimeFiles) {
+            if (java.nio.file.Files.isDirectory(p)) {
+                try {
+                    Trees.delete(p);
+                } catch (java.io.IOException | RuntimeException ignored) {
+                    // Best effort on the way out.
+                }
+            } else {
+                RuntimeEnv.deleteQuietly(List.of(p));
+            }
+        }
+    }
+
+    @Override
+    protected void afterRun() {
+        deleteRuntimeFiles();
+        if (runtimeFilesHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(runtimeFilesHook);
+            } catch (IllegalStateException ignored) {
+                // Already shutting down: the hook runs.
+            }
+            runtimeFilesHook = null;
+        }
     }
 
     /** Boots the function VM with the accelerator unikernel.accel asks for, KVM verdicts remembered in the cache. */

@@ -118,7 +118,7 @@ public final class FunctionVm implements AutoCloseable {
                 + "; console: " + console);
         VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project());
         try {
-            return new FunctionVm(vm, Readiness.await(vm, client, timeout), false);
+            return new FunctionVm(vm, Readiness.await(vm, client, timeout, log.info()), false);
         } catch (RuntimeException e) {
             vm.close();
             throw e;

@@ -14,6 +14,8 @@ import java.time.Duration;
 public final class Readiness {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** No silent minute: a line this often while the guest is not ready (Maven's -q hides it). */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
     static final int CONSOLE_TAIL_LINES = 30;
 
     private Readiness() {
@@ -32,17 +34,36 @@ public final class Readiness {
         return "\nThe kernel's symbols: " + dbg + " (e.g. addr2line -f -e " + dbg + " <address from the dump>).";
     }
 
+    static String progressLine(double elapsed, Duration timeout, String accelerator, String lastProblem) {
+        return String.format("Waiting for /health: %.0f s of %d s under %s (last: %s)", elapsed,
+                timeout.toSeconds(), accelerator, lastProblem);
+    }
+
     /** Returns the seconds from QEMU start to the first healthy answer. */
     public static double await(VirtualMachine vm, HttpClient client, Duration timeout) {
-        return await(vm, client, timeout, POLL);
+        return await(vm, client, timeout, POLL, line -> { });
+    }
+
+    /** As above, telling {@code progress} every few seconds. */
+    public static double await(VirtualMachine vm, HttpClient client, Duration timeout,
+            java.util.function.Consumer<String> progress) {
+        return await(vm, client, timeout, POLL, progress);
     }
 
     /** As above, probing every {@code poll} (a restored guest answers within ~0.1 s: 200 ms steps would double it). */
-    static double await(VirtualMachine vm, HttpClient client, Duration timeout, Duration poll) {
+    static double await(VirtualMachine vm, HttpClient client, Duration timeout, Duration poll,
+            java.util.function.Consumer<String> progress) {
         URI health = URI.create("http://127.0.0.1:" + vm.config().guest().hostPort() + "/health");
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        long nextProgress = start + PROGRESS_EVERY.toNanos();
         String lastProblem = "no answer yet";
         while (true) {
+            if (System.nanoTime() >= nextProgress) {
+                nextProgress += PROGRESS_EVERY.toNanos();
+                progress.accept(progressLine(vm.secondsSinceStart(), timeout,
+                        vm.config().machine().accelerator().description(), lastProblem));
+            }
             if (!vm.isAlive()) {
                 throw new QemuExitedException("QEMU exited with code " + vm.exitCode() + " before the function answered "
                         + health + " (" + String.format("%.1f", vm.secondsSinceStart()) + " s after start).\n"

@@ -137,7 +137,7 @@ public final class WarmStart {
         VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project(), state);
         try {
             vm.resumeRestored(RESTORE_TIMEOUT);
-            double ready = Readiness.await(vm, client, RESTORE_TIMEOUT, Duration.ofMillis(10));
+            double ready = Readiness.await(vm, client, RESTORE_TIMEOUT, Duration.ofMillis(10), line -> { });
             Reseeded r = reseed(vm, client);
             log.info().accept(String.format("Warm start: restored and answering after %.2f s; re-seeded %s; guest wall"
                     + " clock %s", ready, r.what(), r.clockSet() ? "set to the host's" : String.format("%.0f s behind the"

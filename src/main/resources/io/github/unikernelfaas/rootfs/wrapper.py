@@ -877,9 +877,33 @@ def plain_function_takes_context(handler):
     return None
 
 
+ENV_FILE = "ukfaas-env.json"  # written by the plugin at run time only (RuntimeEnv.FILE)
+
+
+def apply_env_file(app_dir):
+    """Sets os.environ from the run-time environment and secrets the plugin put beside us, if any.
+
+    Unikraft 0.13 takes no environment, so they come as a JSON object of strings, applied before the
+    function's import (module-level code sees them too). Returns how many were set; never prints values.
+    """
+    path = os.path.join(app_dir, ENV_FILE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            values = json.load(f)
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError) as e:
+        raise StartupError("cannot read the run-time environment %s: %s" % (path, type(e).__name__))
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise StartupError("the run-time environment %s is not an object of strings" % path)
+    os.environ.update(values)
+    return len(values)
+
+
 def load_handler():
     """Puts the app directory and site-packages in front of sys.path and returns function.handler."""
     app_dir = os.path.dirname(os.path.abspath(__file__))
+    apply_env_file(app_dir)
     site_dir = os.path.join(os.path.dirname(app_dir), "site-packages")
     if os.path.isdir(site_dir):
         sys.path.insert(0, site_dir)  # ourselves: the guest starts without `site` (-S)

@@ -82,6 +82,16 @@ class FunctionVmTest {
         assertFalse(Files.exists(dir.resolve("work/qemu.pid")), "the hung VM was stopped");
     }
 
+    @Test
+    void aLongWaitForHealthSaysSoEveryFewSeconds() throws Exception {
+        VmConfig c = config("hang");
+        assertThrows(VmException.class, () -> FunctionVm.boot(c, dir.resolve("work"), http, Duration.ofSeconds(6),
+                log::add));
+        List<String> waits = log.stream().filter(l -> l.startsWith("Waiting for /health: ")).toList();
+        assertEquals(1, waits.size(), String.valueOf(log));
+        assertTrue(waits.get(0).matches("Waiting for /health: [56] s of 6 s under TCG.* \\(last: .+\\)"), waits.get(0));
+    }
+
     private FunctionVm bootAuto(VmConfig c, KvmVerdicts verdicts, List<String> warnings) {
         return FunctionVm.boot(c, new AcceleratorChoice(Accelerator.KVM, true, Optional.empty()), verdicts,
                 dir.resolve("work"), VmRecord.inWorkDir(dir.resolve("work")), http, Duration.ofSeconds(30),

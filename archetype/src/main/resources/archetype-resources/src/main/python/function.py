@@ -3,7 +3,7 @@
 `event` is the JSON-decoded request body (the raw text when it is not JSON, None when empty).
 Return a dict, list, number or None to answer with JSON, or a str to answer with text.
 Declare `def handler(event, context)` to also get the method, path, query and headers.
-Anything printed goes to the VM console (target/unikernel/console.log during `mvn verify`).
+Anything printed goes to the VM console (target/unikernel/console.log during `./mvnw verify`).
 """
 
 
