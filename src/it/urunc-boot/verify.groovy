@@ -73,11 +73,11 @@ assert append.count(' -- ') == 1 && append.count('netdev.ipv4_addr=') == 1 : 'no
 //    initramfs before the image's initrd (one file: Linux takes one -initrd), its qemuArgs (q35, the host's
 //    /usr over 9p for python3) after; `-no-reboot` turns its panic into QEMU's exit; `-name` tags it.
 def props = new Properties()
-new File(testKernelDir, 'test-kernel.properties').withInputStream { props.load(it) }
+new File(testKernelDir, 'kernel-bundle.properties').withInputStream { props.load(it) }
 def port = new ServerSocket(0, 1, InetAddress.getByName('127.0.0.1')).withCloseable { it.localPort }
 def initrd = new File(target, 'urunc-initrd.img')
 initrd.withOutputStream { out ->
-    out << new File(testKernelDir, 'initrd.img').bytes
+    out << new File(testKernelDir, props.getProperty('initrd')).bytes
     out << imageInitrd.bytes
 }
 def qemu = ['qemu-system-x86_64', '-m', memMb + 'M', '-L', '/usr/share/qemu', '-accel', 'tcg', '-cpu', 'max',
@@ -86,9 +86,9 @@ def qemu = ['qemu-system-x86_64', '-m', memMb + 'M', '-L', '/usr/share/qemu', '-
         '-kernel', kernel.path,
         '-net', 'nic,model=virtio', '-net', "user,hostfwd=tcp:127.0.0.1:${port}-:8123".toString(),
         '-initrd', initrd.path]
-qemu += props.getProperty('test.kernel.qemuArgs').trim().split(/\s+/) as List
+qemu += props.getProperty('qemuArgs').trim().split(/\s+/) as List
 qemu += ['-no-reboot', '-name', 'unikernel-faas:' + basedir.name]
-qemu += ['-append', props.getProperty('test.kernel.kernelArgs').replace('{guestPort}', '8123') + ' ' + append]
+qemu += ['-append', props.getProperty('kernelArgs').replace('{guestPort}', '8123') + ' ' + append]
 new File(target, 'urunc-qemu-command.txt').text = qemu.join('\n') + '\n'
 
 def console = new File(target, 'urunc-console.log')
