@@ -27,7 +27,10 @@ class CtrlCTest {
         Files.writeString(dir.resolve("kernel-serve"), "serve");
         Files.createDirectories(dir.resolve("fs0"));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        // env --default-signal: a build started in the background (`cmd &`) inherits SIGINT ignored, as a
+        // terminal's foreground Maven does not; the test is about the hook, so the child gets the default.
+        Process child = new ProcessBuilder("env", "--default-signal=INT", java.toString(), "-cp",
+                System.getProperty("java.class.path"),
                 ShutdownProbe.class.getName(), dir.toString()).redirectErrorStream(true).start();
         long qemuPid = -1;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
