@@ -1,7 +1,9 @@
 package io.github.unikernelfaas.deploy;
 
+import io.github.unikernelfaas.UnikernelException;
+
 /** Bad deploy settings or an artefact that could not be written; the message names the fix. */
-public class DeployException extends RuntimeException {
+public class DeployException extends UnikernelException {
     public DeployException(String message) {
         super(message);
     }

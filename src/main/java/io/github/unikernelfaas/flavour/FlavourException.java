@@ -1,7 +1,9 @@
 package io.github.unikernelfaas.flavour;
 
+import io.github.unikernelfaas.UnikernelException;
+
 /** A flavour that does not exist or whose descriptor is invalid. */
-public class FlavourException extends RuntimeException {
+public class FlavourException extends UnikernelException {
     public FlavourException(String message) {
         super(message);
     }

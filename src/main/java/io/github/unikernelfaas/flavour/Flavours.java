@@ -45,7 +45,7 @@ public final class Flavours {
         InputStream in = n.matches(NAME) ? Flavours.class.getResourceAsStream(dir(n) + DESCRIPTOR) : null;
         if (in == null) {
             throw new FlavourException("Unknown unikernel.flavour '" + name + "'; known flavours: "
-                    + String.join(", ", known()));
+                    + String.join(", ", known())).setting("unikernel.flavour");
         }
         try (in) {
             return parse(in, n);

@@ -1,7 +1,9 @@
 package io.github.unikernelfaas.kernel;
 
+import io.github.unikernelfaas.UnikernelException;
+
 /** The kernel could not be built; the message says why and what to do. */
-public class KernelBuildException extends RuntimeException {
+public class KernelBuildException extends UnikernelException {
     public KernelBuildException(String message) {
         super(message);
     }

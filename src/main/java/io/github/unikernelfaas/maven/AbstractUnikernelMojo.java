@@ -1,18 +1,11 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.UnikernelException;
 import io.github.unikernelfaas.flavour.Flavour;
-import io.github.unikernelfaas.flavour.FlavourException;
 import io.github.unikernelfaas.flavour.Flavours;
-import io.github.unikernelfaas.host.HostToolException;
-import io.github.unikernelfaas.image.ImageException;
-import io.github.unikernelfaas.invoke.InvalidEventException;
-import io.github.unikernelfaas.kernel.KernelBuildException;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
-import io.github.unikernelfaas.rootfs.FunctionException;
-import io.github.unikernelfaas.rootfs.RequirementsException;
 import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.RootKind;
-import io.github.unikernelfaas.rootfs.StdlibException;
 import io.github.unikernelfaas.vm.VmException;
 import java.io.File;
 import java.io.IOException;
@@ -180,6 +173,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         }
     }
 
+    static String unexpected(RuntimeException e) {
+        return "unikernel-faas failed unexpectedly (" + e.getClass().getName() + "): " + e.getMessage()
+                + "\nThis is a bug of the plugin: please report it with the output of -e.";
+    }
+
     @Override
     public final void execute() throws MojoExecutionException, MojoFailureException {
         java.util.Optional<String> tooOld = MavenVersion.refusal(runtime == null ? null : runtime.getMavenVersion());
@@ -195,12 +193,13 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
                 applyBundle(KernelBundle.read(kernel.toPath()));
             }
             run();
-        } catch (VmException | FunctionException | RequirementsException | InvalidEventException | HostToolException
-                | ImageException | KernelBuildException | StdlibException | FlavourException
-                | io.github.unikernelfaas.env.EnvException e) {
-            throw new MojoFailureException(e.getMessage(), e);
+        } catch (UnikernelException e) {
+            throw new MojoFailureException(e.render(), e);
         } catch (java.io.UncheckedIOException e) {
             throw new MojoExecutionException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Not one of ours: say so plainly instead of a bare class name.
+            throw new MojoExecutionException(unexpected(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("Interrupted", e);

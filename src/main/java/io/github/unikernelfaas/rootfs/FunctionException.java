@@ -1,7 +1,9 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.UnikernelException;
+
 /** The user's function cannot work as written; the message names the file, line and fix. */
-public class FunctionException extends RuntimeException {
+public class FunctionException extends UnikernelException {
     public FunctionException(String message) {
         super(message);
     }
