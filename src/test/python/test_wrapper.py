@@ -1199,3 +1199,73 @@ class RestoredTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+RELOAD_V1 = '''
+import helper
+
+
+def handler(event):
+    return {"version": 1, "twice": helper.twice(2)}
+'''
+
+RELOAD_V2 = '''
+import helper
+
+
+def handler(event, context):
+    return {"version": 2, "twice": helper.twice(2), "method": context["method"]}
+'''
+
+
+class ReloadTest(unittest.TestCase):
+    """`unikernel:run` copies new sources into the app dir, then changes app/ukfaas-reload (RELOAD_FILE)."""
+
+    def post(self, guest):
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        try:
+            c.request("POST", "/", body=b"{}")
+            r = c.getresponse()
+            return r.status, json.loads(r.read().decode("utf-8"))
+        finally:
+            c.close()
+
+    def bump(self, guest, text):
+        path = os.path.join(guest.lib, "app", "ukfaas-reload")
+        write(path, text)
+        later = time.time() + int(text)  # a distinct mtime even on a coarse clock
+        os.utime(path, (later, later))
+
+    def test_a_changed_marker_reimports_the_function_and_its_modules(self):
+        guest = start_guest(self, RELOAD_V1)
+        self.assertEqual((200, {"version": 1, "twice": 4}), self.post(guest))
+        app = os.path.join(guest.lib, "app")
+        write(os.path.join(app, "function.py"), RELOAD_V2)
+        write(os.path.join(app, "helper.py"), "def twice(n):\n    return 20 * n\n")
+        self.assertEqual((200, {"version": 1, "twice": 4}), self.post(guest), "no marker change: the old code")
+        self.bump(guest, "1")
+        self.assertEqual((200, {"version": 2, "twice": 40, "method": "POST"}), self.post(guest))
+        self.assertIn("ukfaas: reloaded function.py", guest.wait_for_output("reloaded"))
+        self.assertEqual((200, {"version": 2, "twice": 40, "method": "POST"}), self.post(guest))
+
+    def test_a_syntax_error_is_reported_and_the_old_handler_keeps_serving(self):
+        guest = start_guest(self, RELOAD_V1)
+        app = os.path.join(guest.lib, "app")
+        write(os.path.join(app, "function.py"), "def handler(event):\n    return {\n")
+        self.bump(guest, "1")
+        self.assertEqual((200, {"version": 1, "twice": 4}), self.post(guest))
+        err = guest.wait_for_output("keeps serving", stream="stderr")
+        self.assertIn("SyntaxError", err)
+        self.assertIn("function.py", err)
+        self.assertIn("reload failed: the previous function.py keeps serving", err)
+        self.assertEqual((200, {"version": 1, "twice": 4}), self.post(guest), "still the old handler")
+        write(os.path.join(app, "function.py"), RELOAD_V2)  # fixed: the next change is taken
+        self.bump(guest, "2")
+        self.assertEqual((200, {"version": 2, "twice": 4, "method": "POST"}), self.post(guest))
+
+    def test_a_function_without_handler_keeps_the_old_one(self):
+        guest = start_guest(self, RELOAD_V1)
+        write(os.path.join(guest.lib, "app", "function.py"), "x = 1\n")
+        self.bump(guest, "1")
+        self.assertEqual((200, {"version": 1, "twice": 4}), self.post(guest))
+        self.assertIn("defines no callable `handler`", guest.wait_for_output("keeps serving", stream="stderr"))

@@ -184,6 +184,7 @@ class App(object):
                  header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT):
         self.handler = handler
         self.wants_context = wants_context
+        self.reload_mark = reload_mark()  # the marker as the function was imported (see maybe_reload)
         self.max_body = max_body
         self.header_timeout = header_timeout
         self.body_timeout = body_timeout
@@ -504,6 +505,8 @@ class Connection(object):
                 "query": dict(urllib_parse.parse_qsl(query, keep_blank_values=True)) if query else {},
                 "headers": self.headers,
             }
+            if dispatcher is None or (dispatcher.busy is None and not dispatcher.waiting):
+                maybe_reload(self.app)  # no handler runs: the new code serves this request
             refusal = dispatcher.refusal() if dispatcher else None
             if dispatcher and not refusal:
                 self.state, self.deadline, self.path = WAIT, float("inf"), path
@@ -919,6 +922,65 @@ def load_handler():
     if not callable(handler):
         raise StartupError("function.py defines no callable `handler`: add `def handler(event):`")
     return handler
+
+
+RELOAD_FILE = "ukfaas-reload"  # touched by `unikernel:run` after it copied new sources into the app dir
+
+
+def reload_mark():
+    """The reload marker's (mtime, size, contents), or None without one: one stat per request."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), RELOAD_FILE)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def maybe_reload(app):
+    """Re-imports function.py when the marker changed since the last import; returns True when it did.
+    On failure the traceback is printed and the old handler keeps serving."""
+    mark = reload_mark()
+    if mark == app.reload_mark:
+        return False
+    app.reload_mark = mark
+    try:
+        handler = reimport_handler()
+        wants_context = takes_context(handler)
+    except Exception:
+        traceback.print_exc()
+        print("ukfaas: reload failed: the previous function.py keeps serving", file=sys.stderr, flush=True)
+        return False
+    app.handler, app.wants_context = handler, wants_context
+    print("ukfaas: reloaded function.py", flush=True)
+    return True
+
+
+def reimport_handler():
+    """Drops the user's modules (those under the app dir, never ours) and imports function again; on an
+    error puts the old modules back and raises."""
+    import importlib  # reloads only: off the start path
+    app_dir = os.path.dirname(os.path.abspath(__file__))
+    ours = os.path.abspath(__file__)
+    saved = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if (not path or name == "__main__" or module is sys.modules.get(__name__)
+                or os.path.abspath(path) == ours or not os.path.abspath(path).startswith(app_dir + os.sep)):
+            continue
+        saved[name] = sys.modules.pop(name)
+    importlib.invalidate_caches()
+    try:
+        import function
+        handler = getattr(function, "handler", None)
+        if not callable(handler):
+            raise StartupError("function.py defines no callable `handler`: add `def handler(event):`")
+        return handler
+    except BaseException:
+        for name in [n for n in sys.modules if n in saved or n == "function"]:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+        raise
 
 
 def settings():
