@@ -55,7 +55,7 @@ public final class Fs0Assembler {
     }
 
 
-    private static boolean skipped(Path p) {
+    static boolean skipped(Path p) {
         String name = p.getFileName().toString();
         return name.startsWith(".") || name.equals("__pycache__") || name.endsWith(".pyc");
     }
