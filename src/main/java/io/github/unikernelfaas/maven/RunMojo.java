@@ -1,42 +1,142 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.invoke.FunctionClient;
+import io.github.unikernelfaas.rootfs.Fs0Cpio;
+import io.github.unikernelfaas.rootfs.GuestPython;
+import io.github.unikernelfaas.rootfs.LiveReload;
 import io.github.unikernelfaas.vm.ConsoleFollower;
 import io.github.unikernelfaas.vm.ConsoleLog;
 import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.PortForwarder;
 import io.github.unikernelfaas.vm.Ports;
+import io.github.unikernelfaas.vm.RootKind;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Execute;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
-/** Builds the function and serves it on 127.0.0.1 until Ctrl-C (which stops QEMU). */
+/**
+ * Builds the function and serves it on 127.0.0.1 until Ctrl-C (which stops QEMU). With unikernel.watch, a
+ * saved change under the function directory takes effect without restarting Maven (see {@link LiveReload}).
+ */
 @Mojo(name = "run", threadSafe = true)
 @Execute(phase = LifecyclePhase.COMPILE)
 public class RunMojo extends AbstractVmMojo {
+    private static final Duration POLL = Duration.ofMillis(300);
+
     /** The port on 127.0.0.1 the function is served on. */
     @Parameter(property = "unikernel.port", defaultValue = "8080")
     private int port;
+
+    /**
+     * Live reload: a saved change under the function directory is checked and served by the next request
+     * (9p root: the guest re-imports the function; initrd root: the VM restarts). A change that does not
+     * pass the check is logged and the old code keeps serving.
+     */
+    @Parameter(property = "unikernel.watch", defaultValue = "true")
+    private boolean watch;
+
+    // The build goal's settings that the live reload needs too (same properties, same defaults).
+    @Parameter(property = "unikernel.functionDirectory", defaultValue = "${project.basedir}/src/main/python")
+    private File functionDirectory;
+    @Parameter(property = "unikernel.python", defaultValue = "python3")
+    private String python;
+    @Parameter(property = "unikernel.guestPython")
+    private String guestPython;
+    @Parameter(property = "unikernel.bytecode", defaultValue = "true")
+    private boolean bytecode;
 
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         Ports.requireFree(port, "unikernel.port");
         // QEMU's forward sits on a free port behind ours: its backlog of one drops bursts of clients.
-        try (FunctionVm vm = boot(vmConfig(Ports.free()), FunctionClient.newHttpClient());
-                PortForwarder forwarder = PortForwarder.start(port, vm.hostPort(), getLog()::warn);
-                // The handler's prints and tracebacks as they happen; the console log keeps them too.
-                ConsoleFollower console = ConsoleFollower.fromEnd(vm.consoleLog(), line -> getLog().info("guest| " + line))) {
+        int hostPort = Ports.free();
+        HttpClient client = FunctionClient.newHttpClient();
+        LinkedBlockingQueue<Set<String>> restarts = new LinkedBlockingQueue<>();
+        FunctionVm vm = boot(vmConfig(hostPort), client);
+        ConsoleFollower console = null;
+        try (PortForwarder forwarder = PortForwarder.start(port, hostPort, getLog()::warn);
+                LiveReload reload = watch ? startWatching(restarts) : null) {
+            // The handler's prints and tracebacks as they happen; the console log keeps them too.
+            console = follow(vm);
             getLog().info(String.format("Function ready after %.2f s: http://127.0.0.1:%d/ (press Ctrl-C to stop)",
                     vm.bootSeconds(), port));
             getLog().info("Try: curl -s -H 'Content-Type: application/json' -d '{\"name\":\"you\"}' http://127.0.0.1:"
                     + port + "/");
-            int code = vm.waitForExit();
-            throw new MojoFailureException("The VM stopped on its own (QEMU exit code " + code + ").\n"
-                    + ConsoleLog.describeTail(vm.consoleLog(), 30));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("Could not follow the guest console", e);
+            while (true) {
+                Set<String> changed = restarts.poll(500, TimeUnit.MILLISECONDS);
+                if (changed != null) {
+                    // The initrd root holds fs0 in guest RAM: a new fs0.cpio needs a new VM, on the same port.
+                    long start = System.nanoTime();
+                    console.close();
+                    vm.close();
+                    Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
+                    vm = boot(vmConfig(hostPort), client);
+                    console = follow(vm);
+                    getLog().info(String.format("Restarted the VM with the new %s (initrd, %.1f s)",
+                            String.join(", ", changed), (System.nanoTime() - start) / 1e9));
+                } else if (!vm.isAlive()) {
+                    int code = vm.waitForExit();
+                    throw new MojoFailureException("The VM stopped on its own (QEMU exit code " + code + ").\n"
+                            + ConsoleLog.describeTail(vm.consoleLog(), 30));
+                }
+            }
+        } finally {
+            if (console != null) {
+                console.close();
+            }
+            vm.close();
         }
+    }
+
+    private ConsoleFollower follow(FunctionVm vm) {
+        try {
+            return ConsoleFollower.fromEnd(vm.consoleLog(), line -> getLog().info("guest| " + line));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not follow the guest console", e);
+        }
+    }
+
+    private LiveReload startWatching(LinkedBlockingQueue<Set<String>> restarts) {
+        Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
+                "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
+        List<Integer> grammar = flavour().grammarVersion();
+        Optional<Path> guest = GuestPython.find(guestPython, grammar.get(0) + "." + grammar.get(1),
+                System.getenv("PATH"), Path.of(System.getProperty("user.home")));
+        boolean initrdRoot = rootKind() == RootKind.INITRD;
+        Path source = functionDirectory.toPath();
+        getLog().info("Watching " + source + ": a saved change is served by the next request"
+                + (initrdRoot ? " (the VM restarts: initrd root)" : "") + "; unikernel.watch=false turns this off");
+        return LiveReload.start(source, fs0Layout(), new LiveReload.Check(pythonBin, grammar, guest),
+                bytecode ? guest : Optional.empty(), POLL, new LiveReload.Listener() {
+                    @Override
+                    public void reloaded(Set<String> changed, Duration took) {
+                        if (initrdRoot) {
+                            restarts.add(changed);
+                        } else {
+                            getLog().info(String.format("Reloaded %s (9p, %.1f s)", String.join(", ", changed),
+                                    took.toNanos() / 1e9));
+                        }
+                    }
+
+                    @Override
+                    public void refused(Set<String> changed, String message) {
+                        getLog().error("Not reloaded" + (changed.isEmpty() ? "" : " (" + String.join(", ", changed)
+                                + ")") + ": the previous code keeps serving.\n" + message);
+                    }
+                });
     }
 }
