@@ -126,4 +126,60 @@ class LiveReloadTest {
         assertFalse(java.util.Arrays.equals(old, now), "the .pyc holds the new code");
         assertTrue(new String(now, java.nio.charset.StandardCharsets.ISO_8859_1).contains("a new value"));
     }
+
+    /** The whole loop on the host: the real wrapper serves fs0, an edit of the sources changes its next answer. */
+    @Test
+    void anEditWhileTheWrapperServesChangesItsNextAnswer() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Process wrapper = new ProcessBuilder(python.toString(), "-I", fs0.app().resolve("wrapper.py").toString(),
+                "--host", "127.0.0.1", "--port", Integer.toString(port)).redirectErrorStream(true)
+                .redirectOutput(root.resolve("wrapper.log").toFile()).start();
+        LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+        try (LiveReload watch = LiveReload.start(src, fs0, check, Optional.empty(), Duration.ofMillis(100),
+                new LiveReload.Listener() {
+                    @Override
+                    public void reloaded(Set<String> changed, Duration took) {
+                        events.add("reloaded");
+                    }
+
+                    @Override
+                    public void refused(Set<String> changed, String message) {
+                        events.add("refused " + message);
+                    }
+                })) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            assertEquals("1", post(client, port, 100));
+            Files.writeString(src.resolve("function.py"), "import helper\ndef handler(event):\n    return 2\n");
+            assertEquals("reloaded", events.poll(10, TimeUnit.SECONDS));
+            assertEquals("2", post(client, port, 1), Files.readString(root.resolve("wrapper.log")));
+            Files.writeString(src.resolve("function.py"), "def handler(event):\n    return (\n");
+            String refused = events.poll(10, TimeUnit.SECONDS);
+            assertNotNull(refused);
+            assertTrue(refused.startsWith("refused"), refused);
+            assertEquals("2", post(client, port, 1), "the old code keeps serving");
+        } finally {
+            wrapper.destroy();
+            wrapper.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** POSTs {} (retrying while the wrapper starts, at most {@code tries} times 100 ms) and returns the body. */
+    private static String post(java.net.http.HttpClient client, int port, int tries) throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+        for (int i = 1; ; i++) {
+            try {
+                return client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (java.io.IOException e) {
+                if (i >= tries) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
 }
