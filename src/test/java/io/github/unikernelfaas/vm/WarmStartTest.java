@@ -93,6 +93,7 @@ class WarmStartTest {
         boot(c, warm).close();
         String key = warm.plan(c, info::add).orElseThrow().key();
         Path state = dir.resolve("snapshots").resolve(key).resolve(SnapshotCache.STATE);
+        assertTrue(Files.isRegularFile(state), "the cold boot saved its state: " + info + " " + warn);
         Files.writeString(state, "GARBAGE-STATE serve"); // same length as the real one: only QEMU notices
         Files.writeString(state.resolveSibling(SnapshotCache.COMPLETE), Files.size(state) + "\n");
         try (FunctionVm vm = boot(withPort(c, Ports.free()), warm)) {
