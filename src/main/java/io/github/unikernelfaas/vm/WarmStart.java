@@ -184,7 +184,13 @@ public final class WarmStart {
 
     /** Before the save: the wrapper imports what its re-seeding needs, so that a restore does not pay for it. */
     static void prepare(VirtualMachine vm, HttpClient client) throws IOException {
-        post(vm, client, "{\"prepare\":true}");
+        try {
+            post(vm, client, "{\"prepare\":true}");
+        } catch (IOException e) {
+            // Only imports in the guest, so safe to repeat: a pooled connection the guest had just closed
+            // fails with no bytes at all.
+            post(vm, client, "{\"prepare\":true}");
+        }
     }
 
     private static HttpResponse<String> post(VirtualMachine vm, HttpClient client, String body) throws IOException {
