@@ -1,6 +1,8 @@
 package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.UnikernelException;
+import io.github.unikernelfaas.host.HostTool;
+import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.flavour.Flavour;
 import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
@@ -171,6 +173,43 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read " + f, e);
         }
+    }
+
+    // The function's settings: the build goal assembles fs0 with them, run's live reload re-checks with them.
+    /** The directory holding function.py and the function's other modules. */
+    @Parameter(property = "unikernel.functionDirectory", defaultValue = "${project.basedir}/src/main/python")
+    protected File functionDirectory;
+
+    /** The host python3 used to check the function's syntax and to run pip. */
+    @Parameter(property = "unikernel.python", defaultValue = "python3")
+    protected String python;
+
+    /**
+     * A CPython of the guest's version (e.g. python3.7) to compile the function with: a program name or path.
+     * Blank: looked for on PATH and in ~/.pyenv/versions; "none": not looked for (the host python3's ast then
+     * checks the grammar).
+     */
+    @Parameter(property = "unikernel.guestPython")
+    protected String guestPython;
+
+    /**
+     * Ship fs0's Python as .pyc compiled by the guest's CPython (unikernel.guestPython or the one found): the
+     * standard library sourceless, the app and site-packages with __pycache__ beside their sources.
+     */
+    @Parameter(property = "unikernel.bytecode", defaultValue = "true")
+    protected boolean bytecode;
+
+    /** The host python3 (unikernel.python) that checks the function and runs pip. */
+    protected Path hostPython() {
+        return HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
+                "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
+    }
+
+    /** A CPython of the flavour's guest version (unikernel.guestPython, else PATH and pyenv), if any. */
+    protected java.util.Optional<Path> findGuestPython() {
+        List<Integer> grammar = flavour().grammarVersion();
+        return GuestPython.find(guestPython, grammar.get(0) + "." + grammar.get(1), System.getenv("PATH"),
+                Path.of(System.getProperty("user.home")));
     }
 
     static String unexpected(RuntimeException e) {

@@ -42,22 +42,6 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "build", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class BuildMojo extends AbstractSourceMojo {
-    /** The directory holding function.py and the function's other modules. */
-    @Parameter(property = "unikernel.functionDirectory", defaultValue = "${project.basedir}/src/main/python")
-    private File functionDirectory;
-
-    /** The host python3 used to check the function's syntax and to run pip. */
-    @Parameter(property = "unikernel.python", defaultValue = "python3")
-    private String python;
-
-    /**
-     * A CPython of the guest's version (e.g. python3.7) to compile the function with: a program name or path.
-     * Blank: looked for on PATH and in ~/.pyenv/versions; "none": not looked for (the host python3's ast then
-     * checks the grammar).
-     */
-    @Parameter(property = "unikernel.guestPython")
-    private String guestPython;
-
     /** Pure-Python dependencies, installed into fs0's site-packages. */
     @Parameter(property = "unikernel.requirements", defaultValue = "${project.basedir}/requirements.txt")
     private File requirements;
@@ -74,12 +58,6 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.kconfig")
     private List<String> kconfig;
 
-    /**
-     * Ship fs0's Python as .pyc compiled by the guest's CPython (unikernel.guestPython or the one found): the
-     * standard library sourceless, the app and site-packages with __pycache__ beside their sources.
-     */
-    @Parameter(property = "unikernel.bytecode", defaultValue = "true")
-    private boolean bytecode;
 
     /** Build the kernel even when the cache has it. */
     @Parameter(property = "unikernel.rebuild", defaultValue = "false")
@@ -104,13 +82,11 @@ public class BuildMojo extends AbstractSourceMojo {
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         StdlibPolicy.Decision stdlibNeeded = stdlibDecision(); // first: a refused setting fails before any work
-        Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
-                "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
+        Path pythonBin = hostPython();
         Path source = functionDirectory.toPath();
         List<Integer> grammar = flavour().grammarVersion();
         String guestVersion = grammar.get(0) + "." + grammar.get(1);
-        Optional<Path> guest = GuestPython.find(guestPython, guestVersion, System.getenv("PATH"),
-                Path.of(System.getProperty("user.home")));
+        Optional<Path> guest = findGuestPython();
         getLog().info(guest.map(g -> "Checking the function by compiling it with CPython " + guestVersion + ": " + g)
                 .orElse("Checking the function with " + pythonBin + "'s ast in the Python " + guestVersion
                         + " grammar (no CPython " + guestVersion + " found: set unikernel.guestPython for the exact"

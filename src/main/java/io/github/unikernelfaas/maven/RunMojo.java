@@ -49,16 +49,6 @@ public class RunMojo extends AbstractVmMojo {
     @Parameter(property = "unikernel.watch", defaultValue = "true")
     private boolean watch;
 
-    // The build goal's settings that the live reload needs too (same properties, same defaults).
-    @Parameter(property = "unikernel.functionDirectory", defaultValue = "${project.basedir}/src/main/python")
-    private File functionDirectory;
-    @Parameter(property = "unikernel.python", defaultValue = "python3")
-    private String python;
-    @Parameter(property = "unikernel.guestPython")
-    private String guestPython;
-    @Parameter(property = "unikernel.bytecode", defaultValue = "true")
-    private boolean bytecode;
-
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         Ports.requireFree(port, "unikernel.port");
@@ -111,11 +101,9 @@ public class RunMojo extends AbstractVmMojo {
     }
 
     private LiveReload startWatching(LinkedBlockingQueue<Set<String>> restarts) {
-        Path pythonBin = HostTool.require(python, "python3", System.getenv("PATH"), "unikernel.python",
-                "Install Python 3.8 or newer (Debian/Ubuntu: sudo apt-get install python3)");
+        Path pythonBin = hostPython();
         List<Integer> grammar = flavour().grammarVersion();
-        Optional<Path> guest = GuestPython.find(guestPython, grammar.get(0) + "." + grammar.get(1),
-                System.getenv("PATH"), Path.of(System.getProperty("user.home")));
+        Optional<Path> guest = findGuestPython();
         boolean initrdRoot = rootKind() == RootKind.INITRD;
         Path source = functionDirectory.toPath();
         getLog().info("Watching " + source + ": a saved change is served by the next request"

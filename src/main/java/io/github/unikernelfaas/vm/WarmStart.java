@@ -1,9 +1,9 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.host.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,8 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -68,7 +66,7 @@ public final class WarmStart {
             return Optional.empty(); // the start names what is missing
         }
         String inputs = inputs(config);
-        String key = sha256(inputs.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
+        String key = Digests.sha256(inputs).substring(0, 24);
         return Optional.of(new Plan(key, inputs, cache.find(key)));
     }
 
@@ -114,7 +112,7 @@ public final class WarmStart {
         sb.append("vmm ").append(identity(c.machine().binary())).append('\n');
         if (c.machine().accelerator() == Accelerator.KVM) {
             sb.append("host ").append(read(OS_RELEASE).trim()).append('\n');
-            sb.append("cpu ").append(sha256(cpuLines().getBytes(StandardCharsets.UTF_8))).append('\n');
+            sb.append("cpu ").append(Digests.sha256(cpuLines())).append('\n');
         }
         return sb.toString();
     }
@@ -255,26 +253,10 @@ public final class WarmStart {
     }
 
     static String digest(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
+        try {
+            return Digests.sha256(file);
         } catch (IOException e) {
             throw new VmException("Could not read " + file + " for the warm-start key: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
