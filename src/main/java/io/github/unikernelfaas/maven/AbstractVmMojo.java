@@ -190,14 +190,22 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
 
     /** Boots the function VM with the accelerator unikernel.accel asks for, KVM verdicts remembered in the cache. */
     protected FunctionVm boot(VmConfig config, HttpClient client) {
+        return boot(config, client, workDir(), record());
+    }
+
+    /** As above, in {@code workDir} (console log, QMP socket) and recorded in {@code record}. */
+    protected FunctionVm boot(VmConfig config, HttpClient client, Path workDir, VmRecord record) {
         KvmVerdicts verdicts = new KvmVerdicts(cacheDir.toPath().resolve("accel"));
         KvmHost host = KvmHost.system();
         AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, () -> verdicts.failure(config));
-        // The record lives in the cache: mvn clean after a killed build must not forget the VM it left running.
-        VmRecord record = VmRecord.forProject(cacheDir.toPath(), project.getBasedir().toPath());
         WarmStart warm = warmStart ? new WarmStart(cacheDir.toPath().resolve("snapshots")) : null;
-        return FunctionVm.boot(config, choice, verdicts, warm, workDir(), record, client, bootTimeout(),
+        return FunctionVm.boot(config, choice, verdicts, warm, workDir, record, client, bootTimeout(),
                 new BootLog(getLog()::info, getLog()::warn));
+    }
+
+    /** This build's record of the VM it runs: in the cache, so that mvn clean after a killed build cannot lose it. */
+    protected VmRecord record() {
+        return VmRecord.forProject(cacheDir.toPath(), project.getBasedir().toPath());
     }
 
     protected Duration bootTimeout() {

@@ -1,9 +1,8 @@
 package io.github.unikernelfaas.maven;
 
-import io.github.unikernelfaas.host.HostTool;
+import io.github.unikernelfaas.UnikernelException;
 import io.github.unikernelfaas.invoke.FunctionClient;
 import io.github.unikernelfaas.rootfs.Fs0Cpio;
-import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.rootfs.LiveReload;
 import io.github.unikernelfaas.vm.ConsoleFollower;
 import io.github.unikernelfaas.vm.ConsoleLog;
@@ -11,7 +10,6 @@ import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.PortForwarder;
 import io.github.unikernelfaas.vm.Ports;
 import io.github.unikernelfaas.vm.RootKind;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
@@ -56,35 +54,88 @@ public class RunMojo extends AbstractVmMojo {
         int hostPort = Ports.free();
         HttpClient client = FunctionClient.newHttpClient();
         LinkedBlockingQueue<Set<String>> restarts = new LinkedBlockingQueue<>();
-        FunctionVm vm = boot(vmConfig(hostPort), client);
-        ConsoleFollower console = null;
+        Slot serving = new Slot(0, hostPort, boot(vmConfig(hostPort), client, workDir(), record()));
         try (PortForwarder forwarder = PortForwarder.start(port, hostPort, getLog()::warn);
                 LiveReload reload = watch ? startWatching(restarts) : null) {
             // The handler's prints and tracebacks as they happen; the console log keeps them too.
-            console = follow(vm);
+            serving.console = follow(serving.vm);
             getLog().info(String.format("Function ready after %.2f s: http://127.0.0.1:%d/ (press Ctrl-C to stop)",
-                    vm.bootSeconds(), port));
+                    serving.vm.bootSeconds(), port));
             getLog().info("Try: curl -s -H 'Content-Type: application/json' -d '{\"name\":\"you\"}' http://127.0.0.1:"
                     + port + "/");
             while (true) {
                 Set<String> changed = restarts.poll(500, TimeUnit.MILLISECONDS);
                 if (changed != null) {
-                    // The initrd root holds fs0 in guest RAM: a new fs0.cpio needs a new VM, on the same port.
-                    long start = System.nanoTime();
-                    console.close();
-                    vm.close();
-                    Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
-                    vm = boot(vmConfig(hostPort), client);
-                    console = follow(vm);
-                    getLog().info(String.format("Restarted the VM with the new %s (initrd, %.1f s)",
-                            String.join(", ", changed), (System.nanoTime() - start) / 1e9));
-                } else if (!vm.isAlive()) {
-                    int code = vm.waitForExit();
+                    // Saves made while a new VM was booting: one more VM serves them all.
+                    List<Set<String>> more = new java.util.ArrayList<>();
+                    restarts.drainTo(more);
+                    Set<String> all = new java.util.TreeSet<>(changed);
+                    more.forEach(all::addAll);
+                    serving = replace(serving, all, forwarder, client);
+                } else if (!serving.vm.isAlive()) {
+                    int code = serving.vm.waitForExit();
                     throw new MojoFailureException("The VM stopped on its own (QEMU exit code " + code + ").\n"
-                            + ConsoleLog.describeTail(vm.consoleLog(), 30));
+                            + ConsoleLog.describeTail(serving.vm.consoleLog(), 30));
                 }
             }
         } finally {
+            serving.close();
+        }
+    }
+
+    /**
+     * The initrd root holds fs0 in guest RAM, so new code needs a new VM. It boots beside the serving one
+     * (another slot: work directory, record and port); our listener switches to it once it answers
+     * /health, and the old VM stops when its open requests are done. A new VM that does not boot is
+     * reported and the old one keeps serving.
+     */
+    private Slot replace(Slot serving, Set<String> changed, PortForwarder forwarder, HttpClient client)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        String what = String.join(", ", changed);
+        int index = 1 - serving.index;
+        int nextPort = Ports.free();
+        FunctionVm vm;
+        try {
+            Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
+            vm = boot(vmConfig(nextPort), client, slotDir(index), record().slot(index));
+        } catch (UnikernelException e) {
+            getLog().error("The VM with the new " + what + " did not start: the previous VM keeps serving. Save"
+                    + " again to retry.\n" + e.render());
+            return serving;
+        }
+        Slot next = new Slot(index, nextPort, vm);
+        next.console = follow(vm);
+        forwarder.retarget(nextPort);
+        if (!forwarder.awaitIdle(serving.hostPort, invokeTimeout())) {
+            getLog().warn("Requests still open on the previous VM after " + invokeTimeout().toSeconds()
+                    + " s are cut off");
+        }
+        serving.close();
+        getLog().info(String.format("Now serving the new %s from a new VM (initrd root, %.1f s; the previous VM"
+                + " served until then)", what, (System.nanoTime() - start) / 1e9));
+        return next;
+    }
+
+    /** Slot 0 works in the usual work directory; slot 1, the other VM during a switch, beside it. */
+    private Path slotDir(int index) {
+        return index == 0 ? workDir() : workDir().resolve("reload");
+    }
+
+    /** A serving VM, where it works and what follows its console. */
+    private static final class Slot {
+        final int index;
+        final int hostPort;
+        final FunctionVm vm;
+        ConsoleFollower console;
+
+        Slot(int index, int hostPort, FunctionVm vm) {
+            this.index = index;
+            this.hostPort = hostPort;
+            this.vm = vm;
+        }
+
+        void close() {
             if (console != null) {
                 console.close();
             }
@@ -107,7 +158,7 @@ public class RunMojo extends AbstractVmMojo {
         boolean initrdRoot = rootKind() == RootKind.INITRD;
         Path source = functionDirectory.toPath();
         getLog().info("Watching " + source + ": a saved change is served by the next request"
-                + (initrdRoot ? " (the VM restarts: initrd root)" : "") + "; unikernel.watch=false turns this off");
+                + (initrdRoot ? " (initrd root: a new VM takes over once it is up)" : "") + "; unikernel.watch=false turns this off");
         return LiveReload.start(source, fs0Layout(), new LiveReload.Check(pythonBin, grammar, guest),
                 bytecode ? guest : Optional.empty(), POLL, new LiveReload.Listener() {
                     @Override

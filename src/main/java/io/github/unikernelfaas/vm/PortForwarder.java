@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -17,7 +19,8 @@ import java.util.function.Consumer;
  * A listener of ours on 127.0.0.1 in front of QEMU's user-network port forward. QEMU's forward listens
  * with a backlog of one, so a burst of concurrent clients loses most connections to resets; ours has a
  * real backlog, holds each client while it opens the way to the guest one connection at a time (retrying
- * a refused or reset connect), then copies bytes both ways.
+ * a refused or reset connect), then copies bytes both ways. {@link #retarget} moves new connections to
+ * another upstream (a replacement VM) while those already open finish on the old one.
  */
 public final class PortForwarder implements AutoCloseable {
     static final int BACKLOG = 1024;
@@ -25,10 +28,12 @@ public final class PortForwarder implements AutoCloseable {
     private static final long RETRY_MILLIS = 20;
 
     private final ServerSocket listener;
-    private final int upstreamPort;
+    private volatile int upstreamPort;
     private final Consumer<String> log;
     private final Semaphore connecting = new Semaphore(1);
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** The upstream port of each client connection being served, for {@link #awaitIdle}. */
+    private final Map<Socket, Integer> serving = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -59,6 +64,26 @@ public final class PortForwarder implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /** Connections accepted from now on go to 127.0.0.1:{@code port}; open ones stay where they are. */
+    public void retarget(int port) {
+        upstreamPort = port;
+    }
+
+    /**
+     * Waits until no connection is being served by 127.0.0.1:{@code port} (an old upstream after
+     * {@link #retarget}), at most {@code max}. Returns whether it got there.
+     */
+    public boolean awaitIdle(int port, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (serving.containsValue(port)) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(RETRY_MILLIS);
+        }
+        return true;
+    }
+
     /** Whether it still accepts connections (for tests: close() must end the accept loop). */
     boolean listening(long waitMillis) throws InterruptedException {
         acceptor.join(waitMillis);
@@ -83,8 +108,10 @@ public final class PortForwarder implements AutoCloseable {
 
     private void serve(Socket client) {
         Socket upstream = null;
+        int target = upstreamPort;
+        serving.put(client, target);
         try {
-            upstream = connectUpstream();
+            upstream = connectUpstream(target);
             if (upstream == null) {
                 return;
             }
@@ -100,11 +127,12 @@ public final class PortForwarder implements AutoCloseable {
         } finally {
             closeQuietly(client);
             closeQuietly(upstream);
+            serving.remove(client);
         }
     }
 
     /** One connect at a time, retried while QEMU's one-slot backlog refuses or resets it. */
-    private Socket connectUpstream() throws InterruptedException {
+    private Socket connectUpstream(int port) throws InterruptedException {
         long deadline = System.currentTimeMillis() + CONNECT_WINDOW_MILLIS;
         connecting.acquire();
         try {
@@ -112,7 +140,7 @@ public final class PortForwarder implements AutoCloseable {
                 Socket s = new Socket();
                 try {
                     s.setTcpNoDelay(true);
-                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 2000);
+                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
                     return s;
                 } catch (IOException e) {
                     closeQuietly(s);

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where a running VM of a project is recorded for {@link StaleVmSweeper}.
@@ -16,6 +18,8 @@ import java.util.List;
  * @param project the project's directory, written into the record for humans; null for none
  */
 public record VmRecord(Path file, Path project) {
+    private static final Pattern NAME = Pattern.compile("([0-9a-f]{16})(?:-([0-9]+))?(?:-([0-9]+))?\\.pid");
+
     /**
      * {@code <cacheDir>/vms/<first 16 hex of sha256(project dir)>-<this JVM's pid>.pid}: outside target/, so a
      * {@code mvn clean} after a killed build cannot lose the VM it left running; one record per project and
@@ -31,13 +35,32 @@ public record VmRecord(Path file, Path project) {
         return new VmRecord(cacheDir.toAbsolutePath().normalize().resolve("vms").resolve(name), project);
     }
 
+    /**
+     * Another record of the same build, {@code <key>-<pid>-<n>.pid}, for a VM it runs beside this one (run's
+     * replacement VM on a live reload). A build's sweep leaves its own other records alone.
+     */
+    public VmRecord slot(int n) {
+        return new VmRecord(file.resolveSibling(build(file) + "-" + n + ".pid"), project);
+    }
+
+    /** {@code <key>-<pid>} of a record's file name (just {@code <key>} for an older plugin's). */
+    private static String build(Path record) {
+        String name = record.getFileName().toString();
+        Matcher m = NAME.matcher(name);
+        if (!m.matches()) {
+            return name.substring(0, name.length() - ".pid".length());
+        }
+        return m.group(2) == null ? m.group(1) : m.group(1) + "-" + m.group(2);
+    }
+
     private static String projectKey(Path project) {
         return Digests.sha256(project.toString()).substring(0, 16);
     }
 
     /**
-     * The records a sweep looks at: every build's of this project ({@code <key>-<pid>.pid}, and an older
-     * plugin's {@code <key>.pid}), or just this one's for a record without a project.
+     * The records a sweep looks at: every build's of this project ({@code <key>-<pid>.pid} and its slots
+     * {@code <key>-<pid>-<n>.pid}, and an older plugin's {@code <key>.pid}), or just this one's for a record
+     * without a project. This build's other slots are not among them: their VMs are running beside this one.
      */
     public List<Path> sweepable() {
         if (project == null) {
@@ -48,7 +71,9 @@ public record VmRecord(Path file, Path project) {
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(file.getParent(), key + "*.pid")) {
             for (Path p : dir) {
                 String name = p.getFileName().toString();
-                if (name.matches(java.util.regex.Pattern.quote(key) + "(-[0-9]+)?\\.pid")) {
+                Matcher m = NAME.matcher(name);
+                boolean ownOtherSlot = !p.equals(file) && build(p).equals(build(file));
+                if (m.matches() && m.group(1).equals(key) && !ownOtherSlot) {
                     found.add(p);
                 }
             }

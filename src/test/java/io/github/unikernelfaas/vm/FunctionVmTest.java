@@ -272,6 +272,46 @@ class FunctionVmTest {
         assertFalse(Files.exists(record.file()), "the record goes with the last VM");
     }
 
+    @Test
+    void aBuildBootsASecondVmInAnotherSlotWithoutSweepingItsFirst() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("my-fn"));
+        VmRecord first = VmRecord.forProject(dir.resolve("cache"), project);
+        VmRecord second = first.slot(1);
+        assertEquals(first.file().getFileName().toString().replace(".pid", "-1.pid"),
+                second.file().getFileName().toString());
+        assertEquals(second, second.slot(1), "a slot of a slot is the same build's slot");
+
+        VmConfig c = config("serve");
+        Guest g = c.guest();
+        VmConfig beside = new VmConfig(c.machine(), new Guest(g.kernel(), g.initrd(), g.kernelArgs(), g.root(), g.fs0(),
+                g.fs0Initrd(), Ports.free(), g.guestPort(), g.virtio()));
+        FunctionVm a = boot(c, dir.resolve("a"), first);
+        FunctionVm b = null;
+        try {
+            assertFalse(second.sweepable().contains(first.file()), "the second's boot does not sweep the first");
+            assertFalse(first.sweepable().contains(second.file()), "nor the other way round");
+            b = boot(beside, dir.resolve("b"), second);
+            assertTrue(a.isAlive(), "the first VM keeps running while the second boots");
+            assertTrue(b.isAlive());
+            assertEquals(Long.toString(b.vm().pid()), Files.readAllLines(second.file()).get(0));
+            assertEquals(Long.toString(a.vm().pid()), Files.readAllLines(first.file()).get(0));
+        } finally {
+            a.close();
+            if (b != null) {
+                b.close();
+            }
+        }
+        assertFalse(Files.exists(first.file()));
+        assertFalse(Files.exists(second.file()));
+
+        // A killed build's slots are swept by the next build like its first record.
+        Process theirBuild = new ProcessBuilder("true").start();
+        theirBuild.waitFor();
+        VmRecord theirSlot = VmRecord.forProject(dir.resolve("cache"), project, theirBuild.pid()).slot(1);
+        StaleVmSweeper.record(theirSlot.file(), theirBuild.pid(), null, project, theirBuild.toHandle());
+        assertTrue(first.sweepable().contains(theirSlot.file()), first.sweepable().toString());
+    }
+
     private FunctionVm boot(VmConfig c, Path workDir, VmRecord record) {
         return FunctionVm.boot(c, AcceleratorChoice.of(Accelerator.TCG), null, workDir, record, http,
                 Duration.ofSeconds(30), new BootLog(log::add, log::add));

@@ -24,18 +24,24 @@ import org.junit.jupiter.api.Test;
 
 /** The forwarder in front of a one-at-a-time upstream with a backlog of one, like QEMU's port forward. */
 class PortForwarderTest {
-    private ServerSocket upstream;
+    private final List<ServerSocket> upstreams = new ArrayList<>();
     private final AtomicBoolean stop = new AtomicBoolean();
 
     /** Reads a line, answers "echo: <line>" and closes; one connection at a time. */
     private int startUpstream() throws Exception {
-        upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        return startUpstream("echo");
+    }
+
+    /** As above, answering "<name>: <line>". */
+    private int startUpstream(String name) throws Exception {
+        ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        upstreams.add(upstream);
         Thread t = new Thread(() -> {
             while (!stop.get()) {
                 try (Socket s = upstream.accept()) {
                     String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
                             .readLine();
-                    s.getOutputStream().write(("echo: " + line + "\n").getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().write((name + ": " + line + "\n").getBytes(StandardCharsets.UTF_8));
                 } catch (Exception e) {
                     // the next connection, or the end of the test
                 }
@@ -49,7 +55,7 @@ class PortForwarderTest {
     @AfterEach
     void stopUpstream() throws Exception {
         stop.set(true);
-        if (upstream != null) {
+        for (ServerSocket upstream : upstreams) {
             upstream.close();
         }
     }
@@ -97,6 +103,34 @@ class PortForwarderTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             VmException e = assertThrows(VmException.class, () -> PortForwarder.start(taken.getLocalPort(), 1, s -> { }));
             assertTrue(e.getMessage().contains("-Dunikernel.port="), e.getMessage());
+        }
+    }
+
+    @Test
+    void retargetingSendsNewClientsToTheNewUpstreamWhileOpenOnesFinishOnTheOld() throws Exception {
+        int old = startUpstream("old");
+        int replacement = startUpstream("new");
+        try (PortForwarder f = PortForwarder.start(Ports.free(), old, s -> { })) {
+            assertEquals("old: a", ask(f.port(), "a"));
+            assertTrue(f.awaitIdle(old, java.time.Duration.ofSeconds(10)), "the first client is done");
+            try (Socket held = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
+                held.setSoTimeout(60_000);
+                // The held client reaches the old upstream before the switch.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (f.awaitIdle(old, java.time.Duration.ZERO) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                f.retarget(replacement);
+                assertEquals("new: b", ask(f.port(), "b"));
+                assertFalse(f.awaitIdle(old, java.time.Duration.ofMillis(200)), "a client is still on the old upstream");
+
+                held.getOutputStream().write("c\n".getBytes(StandardCharsets.UTF_8));
+                held.getOutputStream().flush();
+                assertEquals("old: c", new BufferedReader(new InputStreamReader(held.getInputStream(),
+                        StandardCharsets.UTF_8)).readLine(), "an open connection finishes where it started");
+            }
+            assertTrue(f.awaitIdle(old, java.time.Duration.ofSeconds(10)), "the old upstream drains");
+            assertTrue(f.awaitIdle(replacement, java.time.Duration.ofSeconds(10)));
         }
     }
 }
