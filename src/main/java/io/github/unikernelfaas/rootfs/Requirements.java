@@ -44,6 +44,9 @@ public final class Requirements {
     /** Those of them that name one location (a path or URL); PIP_FIND_LINKS may list several, kept as text. */
     private static final Set<String> PIP_ENV_LOCATIONS = Set.of("PIP_INDEX_URL", "PIP_CONSTRAINT");
     private static final long PIP_TIMEOUT_MINUTES = 15;
+    /** How often a pip run that is still going says so. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+
     /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
     private static final Duration STALE_WORK = Duration.ofHours(1);
     /** Longer than one pip run may take, so a waiter outlasts a slow install. */
@@ -162,7 +165,7 @@ public final class Requirements {
                 checkPip(settings);
                 log.accept("Installing " + requirementsTxt.getFileName() + " with pip (pure-Python wheels for"
                         + " CPython " + settings.pythonVersion() + ")");
-                runPip(requirementsTxt, tmp, settings);
+                runPip(requirementsTxt, tmp, settings, log);
                 RequiresPython.check(tmp, settings);
                 rejectNativeCode(tmp);
                 Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
@@ -216,8 +219,9 @@ public final class Requirements {
         }
     }
 
-    private static void runPip(Path requirementsTxt, Path target, Settings s) {
-        ProcessResult r = run(pipInstall(requirementsTxt, target, s, List.of()), s, PIP_TIMEOUT_MINUTES * 60);
+    private static void runPip(Path requirementsTxt, Path target, Settings s, Consumer<String> log) {
+        ProcessResult r = run(pipInstall(requirementsTxt, target, s, List.of()), s, PIP_TIMEOUT_MINUTES * 60,
+                log, PROGRESS_EVERY);
         if (r.exit() == 0) {
             return;
         }
@@ -286,6 +290,15 @@ public final class Requirements {
     }
 
     static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
+        return run(cmd, s, timeoutSeconds, null, PROGRESS_EVERY);
+    }
+
+    /**
+     * As above; with {@code progress}, a line every {@code every} while it runs (pip is silent to Maven
+     * otherwise): the time so far and pip's latest line ("Collecting ...", "Downloading ...").
+     */
+    static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds, Consumer<String> progress,
+            Duration every) {
         try {
             Path out = Files.createTempFile("unikernel-faas-pip", ".log");
             try {
@@ -295,7 +308,18 @@ public final class Requirements {
                 pb.environment().putAll(s.environment());
                 Process p = pb.start();
                 p.getOutputStream().close();
-                if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                long start = System.nanoTime();
+                long deadline = start + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
+                long slice = progress == null ? Long.MAX_VALUE : every.toNanos();
+                boolean done = false;
+                while (!done && System.nanoTime() < deadline) {
+                    done = p.waitFor(Math.min(slice, deadline - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (!done && progress != null) {
+                        progress.accept(progressLine((System.nanoTime() - start) / 1_000_000_000L, out));
+                    }
+                }
+                if (!done) {
                     p.destroyForcibly();
                     throw new RequirementsException("pip did not finish within " + timeoutSeconds + " s: "
                             + String.join(" ", cmd));
@@ -310,6 +334,20 @@ public final class Requirements {
             Thread.currentThread().interrupt();
             throw new RequirementsException("Interrupted while running pip");
         }
+    }
+
+    static String progressLine(long seconds, Path output) {
+        String last = "";
+        try {
+            List<String> tail = Tail.lines(Files.readString(output, StandardCharsets.UTF_8), 1);
+            last = tail.isEmpty() ? "" : tail.get(0).strip();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // The line goes out without pip's latest words.
+        }
+        if (last.length() > 120) {
+            last = last.substring(0, 117) + "...";
+        }
+        return "pip: " + seconds + " s" + (last.isEmpty() ? "" : ", last: " + last);
     }
 
     public static Optional<String> summary(Outcome o) {

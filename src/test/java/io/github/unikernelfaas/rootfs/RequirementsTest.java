@@ -286,6 +286,25 @@ class RequirementsTest {
     }
 
     @Test
+    void aLongPipRunSaysHowLongAndWhatItDoesWhileItRuns() throws Exception {
+        Requirements.Settings s = new Requirements.Settings(dir.resolve("unused"), PIP_VERSION, null, List.of(), false,
+                Map.of("PATH", "/usr/bin:/bin"));
+        List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Requirements.ProcessResult r = Requirements.run(List.of("sh", "-c",
+                "echo 'Collecting greet==1.0'; sleep 1.5; echo 'Installing collected packages: greet'"), s, 60,
+                progress::add, java.time.Duration.ofMillis(200));
+        assertEquals(0, r.exit());
+        assertTrue(r.output().contains("Installing collected packages"), r.output());
+        assertTrue(progress.size() >= 3, progress.toString());
+        assertTrue(progress.get(progress.size() - 1).matches("pip: [0-9]+ s, last: Collecting greet==1\\.0"),
+                progress.toString());
+
+        List<String> none = new java.util.ArrayList<>();
+        Requirements.run(List.of("sh", "-c", "exit 0"), s, 60, none::add, java.time.Duration.ofMillis(200));
+        assertEquals(List.of(), none, "a quick run says nothing more");
+    }
+
+    @Test
     void theCacheKeyFollowsTheIndexSettings() throws Exception {
         Files.writeString(reqs, "greet==1.0\n");
         Requirements.Settings a = settings(false);
