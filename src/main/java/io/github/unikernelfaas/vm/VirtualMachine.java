@@ -251,13 +251,22 @@ public final class VirtualMachine implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("QEMU exited with code " + process.exitValue());
             }
+            boolean late = System.nanoTime() > deadline;
             if (Files.exists(qmpSocket)) {
-                qmp = Qmp.connect(qmpSocket, QMP_TIMEOUT);
-            } else if (System.nanoTime() > deadline) {
+                try {
+                    qmp = Qmp.connect(qmpSocket, QMP_TIMEOUT);
+                    continue;
+                } catch (java.net.ConnectException e) {
+                    // The socket file exists from QEMU's bind() on, but is refused until its listen(): a busy
+                    // host can stop QEMU in between (a warm restore failed so once).
+                    if (late) {
+                        throw e;
+                    }
+                }
+            } else if (late) {
                 throw new IOException("QEMU did not open its QMP socket " + qmpSocket + " in time");
-            } else {
-                sleep(5);
             }
+            sleep(5);
         }
         return qmp;
     }

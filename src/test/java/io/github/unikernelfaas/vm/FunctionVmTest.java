@@ -53,6 +53,26 @@ class FunctionVmTest {
     }
 
     @Test
+    void aQmpSocketThatIsBoundButNotYetListeningIsWaitedFor() throws Exception {
+        VirtualMachine vm = VirtualMachine.start(config("lateqmp"), dir.resolve("work/console.log"),
+                dir.resolve("work/qemu.pid"));
+        try {
+            Path socket = dir.resolve("work/qmp.sock");
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!Files.exists(socket) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(Files.exists(socket), "the fake bound its QMP socket");
+            // Refused for a second after bind(): a save asked for then goes ahead once QEMU listens.
+            Path state = dir.resolve("state");
+            vm.saveState(state, Duration.ofSeconds(10));
+            assertEquals("FAKE-STATE lateqmp\n", Files.readString(state));
+        } finally {
+            vm.close();
+        }
+    }
+
+    @Test
     void aGuestThatDiesFailsFastWithTheConsoleTail() throws Exception {
         long t0 = System.nanoTime();
         VmException e = assertThrows(VmException.class, () -> FunctionVm.boot(config("die"), dir.resolve("work"),
