@@ -13,6 +13,7 @@ import io.github.unikernelfaas.vm.RootKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -97,8 +98,13 @@ public class RunMojo extends AbstractVmMojo {
         int nextPort = Ports.free();
         FunctionVm vm;
         try {
+            // The marker tells a running guest to re-import; a new VM needs none, and its generation number
+            // would make every fs0.cpio new, so that going back to earlier code could not restore its state.
+            Files.deleteIfExists(fs0Layout().app().resolve(LiveReload.MARKER));
             Fs0Cpio.write(fs0.toPath(), fs0Initrd(), initrdRoot);
             vm = boot(vmConfig(nextPort), client, slotDir(index), record().slot(index));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not update " + fs0Layout().app(), e);
         } catch (UnikernelException e) {
             getLog().error("The VM with the new " + what + " did not start: the previous VM keeps serving. Save"
                     + " again to retry.\n" + e.render());
