@@ -99,6 +99,8 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     @Parameter(property = "unikernel.secretsDirectory", defaultValue = "${project.basedir}/.secrets")
     protected File secretsDirectory;
 
+    private boolean acceleratorNoted;
+
     /** Run-time files holding environment values, deleted when the goal ends (or on Ctrl-C). */
     private final List<Path> runtimeFiles = new ArrayList<>();
     private Thread runtimeFilesHook;
@@ -198,6 +200,11 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
         KvmVerdicts verdicts = new KvmVerdicts(cacheDir.toPath().resolve("accel"));
         KvmHost host = KvmHost.system();
         AcceleratorChoice choice = AcceleratorChoice.choose(accel, host, () -> verdicts.failure(config));
+        if (acceleratorNoted) {
+            // Said at the first boot of this goal: run's reloads boot again and again.
+            choice = new AcceleratorChoice(choice.first(), choice.fallBackToTcg(), java.util.Optional.empty());
+        }
+        acceleratorNoted = true;
         WarmStart warm = warmStart ? new WarmStart(cacheDir.toPath().resolve("snapshots")) : null;
         return FunctionVm.boot(config, choice, verdicts, warm, workDir, record, client, bootTimeout(),
                 new BootLog(getLog()::info, getLog()::warn));
