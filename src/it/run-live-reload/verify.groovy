@@ -64,7 +64,7 @@ def runWith = { String root, List<String> extra ->
     def maven = pb.start()
     try {
         assert waitUntil(180) { !maven.alive || read().contains('Function ready') } && maven.alive :
-                "[${root}] no 'Function ready' within 180 s (or Maven ended): ${command.join(' ')}" + tail()
+                "[${root}] no 'Function ready' within 180 s (Maven stopped), or Maven ended: ${command.join(' ')}" + tail()
         // env and the mvn script exec: the child is the Maven JVM itself, which the SIGINT below must reach.
         def exe = maven.toHandle().info().command().orElse('')
         assert exe.endsWith('/java') : "[${root}] the child is ${exe}, not the Maven JVM"
@@ -104,7 +104,7 @@ def runWith = { String root, List<String> extra ->
         // Ctrl-C.
         def kill = new ProcessBuilder('kill', '-INT', Long.toString(maven.pid())).start()
         assert kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0
-        assert maven.waitFor(60, TimeUnit.SECONDS) : "[${root}] Maven still runs 60 s after SIGINT (stopped)" + tail()
+        assert maven.waitFor(60, TimeUnit.SECONDS) : "[${root}] Maven still ran 60 s after SIGINT (then stopped)" + tail()
         assert maven.exitValue() == 130 : "[${root}] Maven ended on SIGINT with ${maven.exitValue()}, not 130" + tail()
     } finally {
         child.stop(maven)
