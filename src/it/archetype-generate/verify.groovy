@@ -1,5 +1,7 @@
-// The generated project is byte-exact where it must be, and its `verify` booted the function for real.
+// The generated project is byte-exact where it must be, and its own ./mvnw verify, run as a user would with
+// the test kernel bundle, booted the function for real.
 import java.nio.file.*
+import java.util.concurrent.TimeUnit
 
 def gen = new File(basedir, 'generated/my-fn')
 def templates = new File(archetypeResources)
@@ -27,7 +29,25 @@ def readme = new File(gen, 'README.md').text
 assert readme.startsWith('# my-fn')
 assert readme.contains('## Build and test')
 
-def log = new File(basedir, 'build.log').text
+// As a user would: the project's own wrapper (its pinned Maven), generate-event then verify, one kernel option.
+// It resolves as the invoker's builds do: the IT's isolated local repository, then the user's, then Central.
+def child = evaluate(new File(itCommon, 'child-maven.groovy'))
+def settingsFile = child.settings(basedir)
+def logFile = new File(basedir, 'mvnw-verify.log')
+def command = ['./mvnw'] + child.args(settingsFile, localRepositoryPath) +
+        ['-V', 'unikernel:generate-event', '-Dunikernel.template=sqs', 'verify', '-Dunikernel.kernel=' + testKernelDir]
+def pb = new ProcessBuilder(command).directory(gen).redirectErrorStream(true).redirectOutput(logFile)
+pb.environment().put('MAVEN_OPTS', '-Xmx512m')
+def build = pb.start()
+def limit = 600
+try {
+    assert build.waitFor(limit, TimeUnit.SECONDS) : "./mvnw verify did not end within ${limit} s (stopped); its output: ${logFile}"
+} finally {
+    child.stop(build)
+}
+def log = logFile.text
+assert build.exitValue() == 0 : "./mvnw verify failed (exit ${build.exitValue()}): ${command.join(' ')}\n" + log.readLines().takeRight(60).join('\n')
+assert log.contains("Apache Maven ${pinned}") : 'the build ran on the Maven the wrapper pins'
 assert log.contains('PASS hello')
 assert log.contains('PASS anonymous')
 // unikernel:generate-event wrote an SQS event, which the archetype's handler answers.
