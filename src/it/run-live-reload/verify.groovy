@@ -1,6 +1,7 @@
 // `unikernel:run` end to end, as a user runs it, with each root: the function answers on the chosen port, the
 // handler's prints show up in Maven's output, a saved edit of function.py changes the next answers without
-// restarting Maven, an edit with a syntax error is refused and the previous code keeps answering, and Ctrl-C
+// restarting Maven, an edit with a syntax error is refused and the previous code keeps answering (so does
+// one that fails only in the guest's import), and Ctrl-C
 // (SIGINT to the Maven JVM) ends it all, QEMU included. Each run's output: run-<root>.log in this directory.
 import groovy.json.JsonOutput
 import groovy.json.JsonSlurper
@@ -20,6 +21,8 @@ def edited = original.replace('GREETING = "hello"', 'GREETING = "bonjour"')
 assert edited != original
 def broken = edited + '\n\ndef broken(:\n    pass\n'
 def brokenLine = broken.readLines().findIndexOf { it.startsWith('def broken(') } + 1 // the refusal names it
+// Compiles, so the host's check lets it through; only the guest's import fails.
+def failsInGuest = edited + '\n\nraise RuntimeError("live-reload-it import failure")\n'
 def http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
 
 // True once check() is, false when it still is not after `seconds`.
@@ -74,13 +77,13 @@ def runWith = { String root, List<String> extra ->
         assert waitUntil(30) { read() =~ /guest\| .*live-reload-it handling ada/ } :
                 "[${root}] the handler's print is not in Maven's output, prefixed 'guest| '" + tail()
 
-        // A saved edit: the answers change without restarting Maven. Until then, only the old answer or none
-        // (a VM restarting behind the port may refuse a connection for a while).
+        // A saved edit: the answers change without restarting Maven. Until then the old answer, and no request
+        // goes unanswered (the initrd root's new VM takes over once it is up).
         function.setText(edited, 'UTF-8')
         def seen = []
         assert waitUntil(120) { def g = greet(port, 'bob'); seen << g; g == 'bonjour bob' } :
                 "[${root}] the edit was not served within 120 s; answers: ${seen.unique()}" + tail()
-        def strays = seen.findAll { it != null && !(it in ['hello bob', 'bonjour bob']) }
+        def strays = seen.findAll { !(it in ['hello bob', 'bonjour bob']) }
         assert strays.isEmpty() : "[${root}] while the edit was taken up: ${strays}" + tail()
         assert waitUntil(30) { read() =~ /guest\| .*live-reload-it handling bob/ } :
                 "[${root}] the handler's print after the reload is not in Maven's output" + tail()
@@ -98,6 +101,21 @@ def runWith = { String root, List<String> extra ->
             def g = greet(port, 'eve')
             assert g == 'bonjour eve' : "[${root}] after the refused edit: ${g}" + tail()
             Thread.sleep(500)
+        }
+        assert maven.alive : "[${root}] Maven ended" + tail()
+
+        // An edit that fails only in the guest's import: the 9p guest keeps its handler, the initrd root's new
+        // VM does not come up; either way the previous code keeps answering, and the traceback is shown.
+        function.setText(failsInGuest, 'UTF-8')
+        def during = []
+        assert waitUntil(120) { during << greet(port, 'eve'); read().contains('live-reload-it import failure') } :
+                "[${root}] the guest's import failure was not shown within 120 s" + tail()
+        3.times { during << greet(port, 'eve'); Thread.sleep(500) }
+        assert during.every { it == 'bonjour eve' } :
+                "[${root}] answers after an edit that fails in the guest: ${during.unique()}" + tail()
+        if (root == 'initrd') {
+            assert waitUntil(60) { read().contains('[ERROR] The VM with the new function.py did not start: the'
+                    + ' previous VM keeps serving') } : "[${root}] no ERROR for the new VM that did not start" + tail()
         }
         assert maven.alive : "[${root}] Maven ended" + tail()
 

@@ -87,7 +87,7 @@ public class RunMojo extends AbstractVmMojo {
     /**
      * The initrd root holds fs0 in guest RAM, so new code needs a new VM. It boots beside the serving one
      * (another slot: work directory, record and port); our listener switches to it once it answers
-     * /health, and the old VM stops when its open requests are done. A new VM that does not boot is
+     * /health, and the old VM stops once its open requests are answered. A new VM that does not boot is
      * reported and the old one keeps serving.
      */
     private Slot replace(Slot serving, Set<String> changed, PortForwarder forwarder, HttpClient client)
@@ -113,9 +113,9 @@ public class RunMojo extends AbstractVmMojo {
         Slot next = new Slot(index, nextPort, vm);
         next.console = follow(vm);
         forwarder.retarget(nextPort);
-        if (!forwarder.awaitIdle(serving.hostPort, invokeTimeout())) {
+        if (!forwarder.retire(serving.hostPort, invokeTimeout())) {
             getLog().warn("Requests still open on the previous VM after " + invokeTimeout().toSeconds()
-                    + " s are cut off");
+                    + " s were cut off");
         }
         serving.close();
         getLog().info(String.format("Now serving the new %s from a new VM (initrd root, %.1f s; the previous VM"

@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * with a backlog of one, so a burst of concurrent clients loses most connections to resets; ours has a
  * real backlog, holds each client while it opens the way to the guest one connection at a time (retrying
  * a refused or reset connect), then copies bytes both ways. {@link #retarget} moves new connections to
- * another upstream (a replacement VM) while those already open finish on the old one.
+ * another upstream (a replacement VM), and {@link #retire} ends the old one's connections as their
+ * answers are delivered: a keep-alive client would otherwise stay on the old VM for good.
  */
 public final class PortForwarder implements AutoCloseable {
     static final int BACKLOG = 1024;
@@ -32,8 +33,21 @@ public final class PortForwarder implements AutoCloseable {
     private final Consumer<String> log;
     private final Semaphore connecting = new Semaphore(1);
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    /** The upstream port of each client connection being served, for {@link #awaitIdle}. */
-    private final Map<Socket, Integer> serving = new ConcurrentHashMap<>();
+    /** Each client connection being served, for {@link #retire}. */
+    private final Map<Socket, Link> serving = new ConcurrentHashMap<>();
+
+    /** A client connection: its upstream port, and which way bytes went last (HTTP/1.1: request or answer). */
+    private static final class Link {
+        final int port;
+        volatile Socket upstream;
+        /** The client sent the last bytes: a request is on its way or being handled. */
+        volatile boolean awaitingAnswer;
+        volatile long lastBytesNanos = System.nanoTime();
+
+        Link(int port) {
+            this.port = port;
+        }
+    }
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -70,19 +84,40 @@ public final class PortForwarder implements AutoCloseable {
     }
 
     /**
-     * Waits until no connection is being served by 127.0.0.1:{@code port} (an old upstream after
-     * {@link #retarget}), at most {@code max}. Returns whether it got there.
+     * Ends the connections served by 127.0.0.1:{@code port} (the old upstream after {@link #retarget}) once
+     * each is quiet after an answer: a request in progress is answered first, and a keep-alive client's
+     * next request opens a new connection, to the new upstream. After {@code max} the rest are cut off.
+     * Returns whether none had to be.
      */
-    public boolean awaitIdle(int port, Duration max) throws InterruptedException {
+    public boolean retire(int port, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
-        while (serving.containsValue(port)) {
-            if (System.nanoTime() >= deadline) {
+        while (true) {
+            boolean left = false;
+            long now = System.nanoTime();
+            for (Map.Entry<Socket, Link> e : serving.entrySet()) {
+                Link link = e.getValue();
+                if (link.port != port) {
+                    continue;
+                }
+                left = true;
+                boolean quiet = !link.awaitingAnswer && now - link.lastBytesNanos > QUIET_NANOS;
+                if (quiet || now >= deadline) {
+                    closeQuietly(e.getKey());
+                    closeQuietly(link.upstream);
+                }
+            }
+            if (!left) {
+                return true;
+            }
+            if (now >= deadline) {
                 return false;
             }
             Thread.sleep(RETRY_MILLIS);
         }
-        return true;
     }
+
+    /** How long a connection stays quiet after an answer before {@link #retire} takes it for idle. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Whether it still accepts connections (for tests: close() must end the accept loop). */
     boolean listening(long waitMillis) throws InterruptedException {
@@ -108,19 +143,20 @@ public final class PortForwarder implements AutoCloseable {
 
     private void serve(Socket client) {
         Socket upstream = null;
-        int target = upstreamPort;
-        serving.put(client, target);
+        Link link = new Link(upstreamPort);
+        serving.put(client, link);
         try {
-            upstream = connectUpstream(target);
+            upstream = connectUpstream(link.port);
             if (upstream == null) {
                 return;
             }
             open.add(upstream);
+            link.upstream = upstream;
             Socket up = upstream;
-            Thread back = new Thread(() -> pump(up, client), "unikernel-faas-forward-back");
+            Thread back = new Thread(() -> pump(up, client, link, false), "unikernel-faas-forward-back");
             back.setDaemon(true);
             back.start();
-            pump(client, upstream);
+            pump(client, upstream, link, true);
             back.join(TimeUnit.MINUTES.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -154,15 +190,17 @@ public final class PortForwarder implements AutoCloseable {
     }
 
     /** Copies until EOF, then half-closes the other side so the peer sees the end too. */
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, Link link, boolean request) {
         byte[] buf = new byte[64 * 1024];
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buf)) >= 0) {
+                link.awaitingAnswer = request;
                 out.write(buf, 0, n);
                 out.flush();
+                link.lastBytesNanos = System.nanoTime();
             }
             to.shutdownOutput();
         } catch (IOException e) {

@@ -106,31 +106,78 @@ class PortForwarderTest {
         }
     }
 
-    @Test
-    void retargetingSendsNewClientsToTheNewUpstreamWhileOpenOnesFinishOnTheOld() throws Exception {
-        int old = startUpstream("old");
-        int replacement = startUpstream("new");
-        try (PortForwarder f = PortForwarder.start(Ports.free(), old, s -> { })) {
-            assertEquals("old: a", ask(f.port(), "a"));
-            assertTrue(f.awaitIdle(old, java.time.Duration.ofSeconds(10)), "the first client is done");
-            try (Socket held = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
-                held.setSoTimeout(60_000);
-                // The held client reaches the old upstream before the switch.
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (f.awaitIdle(old, java.time.Duration.ZERO) && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
+    /** Answers "<name>: <line>" to every line of a connection, after {@code delayMillis}; connections at once. */
+    private int startKeepAliveUpstream(String name, long delayMillis) throws Exception {
+        ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        upstreams.add(upstream);
+        Thread t = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    Socket s = upstream.accept();
+                    Thread c = new Thread(() -> {
+                        try (s) {
+                            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                                    StandardCharsets.UTF_8));
+                            String line;
+                            while ((line = in.readLine()) != null) {
+                                Thread.sleep(delayMillis);
+                                s.getOutputStream().write((name + ": " + line + "\n").getBytes(StandardCharsets.UTF_8));
+                            }
+                        } catch (Exception e) {
+                            // closed
+                        }
+                    });
+                    c.setDaemon(true);
+                    c.start();
+                } catch (Exception e) {
+                    // the end of the test
                 }
-                f.retarget(replacement);
-                assertEquals("new: b", ask(f.port(), "b"));
-                assertFalse(f.awaitIdle(old, java.time.Duration.ofMillis(200)), "a client is still on the old upstream");
-
-                held.getOutputStream().write("c\n".getBytes(StandardCharsets.UTF_8));
-                held.getOutputStream().flush();
-                assertEquals("old: c", new BufferedReader(new InputStreamReader(held.getInputStream(),
-                        StandardCharsets.UTF_8)).readLine(), "an open connection finishes where it started");
             }
-            assertTrue(f.awaitIdle(old, java.time.Duration.ofSeconds(10)), "the old upstream drains");
-            assertTrue(f.awaitIdle(replacement, java.time.Duration.ofSeconds(10)));
+        });
+        t.setDaemon(true);
+        t.start();
+        return upstream.getLocalPort();
+    }
+
+    @Test
+    void afterRetargetingNewClientsGoToTheNewUpstreamAndTheOldOnesEndOnceAnswered() throws Exception {
+        int old = startKeepAliveUpstream("old", 1500);
+        int replacement = startKeepAliveUpstream("new", 0);
+        try (PortForwarder f = PortForwarder.start(Ports.free(), old, s -> { });
+                Socket keepAlive = new Socket(InetAddress.getLoopbackAddress(), f.port());
+                Socket inFlight = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
+            keepAlive.setSoTimeout(30_000);
+            inFlight.setSoTimeout(30_000);
+            BufferedReader keepAliveIn = new BufferedReader(new InputStreamReader(keepAlive.getInputStream(),
+                    StandardCharsets.UTF_8));
+            keepAlive.getOutputStream().write("k\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals("old: k", keepAliveIn.readLine(), "a keep-alive client, answered, idle on the old upstream");
+            inFlight.getOutputStream().write("slow\n".getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(300); // the request reaches the old upstream, which takes 1.5 s to answer
+
+            f.retarget(replacement);
+            assertEquals("new: b", ask(f.port(), "b"), "a new client goes to the new upstream");
+            long t0 = System.nanoTime();
+            assertTrue(f.retire(old, java.time.Duration.ofSeconds(20)), "no connection had to be cut off");
+            assertTrue(System.nanoTime() - t0 > TimeUnit.MILLISECONDS.toNanos(500), "retire waited for the answer");
+            assertEquals("old: slow", new BufferedReader(new InputStreamReader(inFlight.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine(), "the request in flight was answered by the old upstream");
+            assertEquals(null, keepAliveIn.readLine(), "the idle keep-alive connection was ended");
+        }
+    }
+
+    @Test
+    void retiringCutsOffWhatIsStillOpenAtTheDeadline() throws Exception {
+        int old = startKeepAliveUpstream("old", 10_000);
+        int replacement = startKeepAliveUpstream("new", 0);
+        try (PortForwarder f = PortForwarder.start(Ports.free(), old, s -> { });
+                Socket stuck = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
+            stuck.setSoTimeout(30_000);
+            stuck.getOutputStream().write("never\n".getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(300);
+            f.retarget(replacement);
+            assertFalse(f.retire(old, java.time.Duration.ofMillis(500)), "one connection had to be cut off");
+            assertEquals(-1, stuck.getInputStream().read(), "the client sees the end");
         }
     }
 }
