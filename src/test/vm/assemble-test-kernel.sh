@@ -4,10 +4,14 @@
 # the guest port), built from Debian packages only. Test infrastructure, not product: see
 # README.md beside this file.
 #
-#   src/test/vm/assemble-test-kernel.sh OUT_DIR
+#   src/test/vm/assemble-test-kernel.sh OUT_DIR [--self-contained]
 #
 # Writes OUT_DIR/vmlinux, initrd.img, kernel-args, qemu-args and kernel-bundle.properties, which
-# makes OUT_DIR a kernel bundle: -Dunikernel.kernel=OUT_DIR is all a build needs to boot it. The .debs are cached in
+# makes OUT_DIR a kernel bundle: -Dunikernel.kernel=OUT_DIR is all a build needs to boot it. The guest
+# runs the host's python3 over a 9p share of /usr; with --self-contained the initrd carries that
+# python3 (Debian's, as installed on this host), its libraries and the part of its standard library
+# the wrapper needs instead, and qemu-args has no 9p share: QEMU can save such a guest (warm start).
+# The .debs are cached in
 # ${UKFAAS_TEST_CACHE:-~/.cache/unikernel-faas/test-kernel}. Idempotent: when OUT_DIR/.stamp names
 # the same inputs, nothing is touched (a few ms; ~1 s after apt-get update); otherwise every output
 # is rebuilt in a staging directory (~5-20 s, plus the download of ~70 MB once) and moved into
@@ -17,8 +21,14 @@ set -euo pipefail
 say() { echo "assemble-test-kernel: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
-[ $# -eq 1 ] || fail "usage: assemble-test-kernel.sh OUT_DIR"
+usage="usage: assemble-test-kernel.sh OUT_DIR [--self-contained]"
+[ $# -ge 1 ] && [ $# -le 2 ] || fail "$usage"
 out=$1
+self_contained=false
+if [ $# -eq 2 ]; then
+  [ "$2" = --self-contained ] || fail "unknown option $2; $usage"
+  self_contained=true
+fi
 cache=${UKFAAS_TEST_CACHE:-$HOME/.cache/unikernel-faas/test-kernel}
 py=/usr/bin/python3 # Debian's, never a pyenv shim: it needs lzma, and the guest runs it too
 
@@ -32,16 +42,26 @@ need dpkg-deb dpkg
 need sha256sum coreutils
 need tar tar
 [ -x "$py" ] || fail "$py is missing: apt-get install python3"
+if $self_contained; then
+  need ldd libc-bin
+  need dpkg-query dpkg
+fi
 arch=$(dpkg --print-architecture)
 [ "$arch" = amd64 ] || fail "the test kernel is x86_64: this host's Debian architecture is $arch, not amd64"
 
-# The stamp's first line names every input: this script (it holds /init too) and the versions of
-# the two packages. Asking apt for them takes ~1 s (apt-cache re-reads the package lists when
+# The stamp's first line names every input: this script (it holds /init too) and its variant, the
+# versions of the two packages and, self-contained, those of the host's packages whose files go
+# into the initrd. Asking apt for them takes ~1 s (apt-cache re-reads the package lists when
 # there is no pkgcache.bin, as in Debian's container images), so the second line fingerprints
-# apt's lists and configuration: while they are unchanged, apt would answer the same.
+# apt's lists and configuration (and dpkg's database, self-contained): while they are unchanged,
+# apt and dpkg would answer the same.
 outputs=(vmlinux initrd.img kernel-args qemu-args kernel-bundle.properties)
 script="script=$(sha256sum "$0" | cut -c1-16)"
 apt_state="apt=$(ls -l --time-style=+%s.%N /var/lib/apt/lists /etc/apt /etc/apt/*.d 2>/dev/null | sha256sum | cut -c1-16)"
+if $self_contained; then
+  script="$script:self-contained"
+  apt_state="$apt_state dpkg=$(ls -l --time-style=+%s.%N /var/lib/dpkg/status | sha256sum | cut -c1-16)"
+fi
 old_inputs="" old_apt_state=""
 complete=true
 for f in "${outputs[@]}" .stamp; do [ -f "$out/$f" ] || complete=false; done
@@ -75,6 +95,67 @@ if [ "${version[$kernel_pkg]}" = "?" ]; then # an unversioned dependency: ask fo
   version[$kernel_pkg]=$(apt-cache show --no-all-versions "$kernel_pkg" | awk '/^Version: / {print $2; exit}')
 fi
 inputs="$script $kernel_pkg=${version[$kernel_pkg]} busybox-static=${version[busybox-static]}"
+
+# Self-contained: the host's python3, the shared libraries it loads (ldd's closure), and the part of
+# its standard library that the wrapper (src/main/resources/.../rootfs/wrapper.py) and a plain
+# function (json, os) import. Measured with `python3 -S -v wrapper.py` serving GET /health, POSTs
+# (one whose handler raises), a query string and POST /_/restored (prepare, re-seed, the second
+# call's 409), on Debian's 3.11: what `import` lines name as loaded from a file (the rest is built
+# in or frozen). Whole packages (json, re, collections, urllib), except encodings (1.4 MB): its
+# registry and the UTF-8, Latin-1 and ASCII codecs. Not _hashlib (it would bring libcrypto, 4.5 MB):
+# hashlib falls back to the built-in sha256/sha512/blake2. os.py is there for Python's start (its
+# landmark of the stdlib directory; the module itself is frozen). A function that imports more
+# fails with ModuleNotFoundError on the console: add the module here.
+host_files=""
+if $self_contained; then
+  host_files=$(PYTHONDONTWRITEBYTECODE=1 "$py" -S - <<'LIST'
+import glob, os, re, subprocess, sys
+MODULES = """ast bisect contextlib copyreg enum functools hashlib ipaddress keyword linecache operator os random
+    reprlib selectors socket textwrap token tokenize traceback types warnings""".split()
+PACKAGES = "collections json re urllib".split()
+ENCODINGS = "__init__ aliases ascii latin_1 utf_8 utf_8_sig".split()
+EXTENSIONS = ["_json"]  # json's C speedups (json works without them, slower)
+exe = os.path.realpath(sys.executable)
+lib = os.path.dirname(os.__file__)  # /usr/lib/python3.X
+def fail(msg):
+    sys.exit("assemble-test-kernel: " + msg)
+files = [(exe, "usr/bin/" + os.path.basename(exe))]
+for m in MODULES:
+    files.append((os.path.join(lib, m + ".py"), None))
+for p in PACKAGES:
+    files += [(f, None) for f in glob.glob(os.path.join(lib, p, "**", "*.py"), recursive=True)]
+files += [(os.path.join(lib, "encodings", e + ".py"), None) for e in ENCODINGS]
+for x in EXTENSIONS:
+    found = glob.glob(os.path.join(lib, "lib-dynload", x + ".cpython-*.so"))
+    files += [(f, None) for f in found]  # absent when built into the interpreter
+# The libraries: ldd's closure of the interpreter and the extensions (each ldd lists its whole closure).
+libs = set()
+for elf in [exe] + [f for f, _ in files if f.endswith(".so")]:
+    out = subprocess.run(["ldd", elf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    for line in out.splitlines():
+        if "not found" in line:
+            fail("%s needs a library this host lacks: %s" % (elf, line.strip()))
+        m = re.search(r"(/\S+) \(0x", line)
+        if m:
+            libs.add(m.group(1))
+files += [(l, None) for l in sorted(libs)]
+for src, dest in files:
+    if not os.path.isfile(src):
+        fail("%s is missing from the host's Python %d.%d" % (src, *sys.version_info[:2]))
+    # Merged /usr: /lib/x/libc.so.6 is /usr/lib/x/libc.so.6 in the guest; the file itself, not a link.
+    print(src + "\t" + (dest or "usr/" + src.lstrip("/").removeprefix("usr/")))
+LIST
+  ) || fail "could not list the host python3's files"
+  # dpkg -S knows each file under the path its package ships it at (ldd's /lib/...), so ask it
+  # for those; a file of no package (pip's, a local build) fails here. Its lines: "pkg[:arch][,
+  # pkg2...]: path".
+  owned=$(cut -f1 <<<"$host_files" | xargs dpkg -S 2>&1 || true)
+  unowned=$(grep -m3 'no path found' <<<"$owned" || true)
+  [ -z "$unowned" ] || fail "the self-contained guest takes only files of Debian packages: $unowned"
+  owners=$(grep -v '^diversion ' <<<"$owned" | sed -n 's/^\(.*\): \/.*/\1/p' | tr ',' '\n' | sed 's/:.*//; s/^ *//' | sort -u)
+  [ -n "$owners" ] || fail "dpkg -S names no package of the host python3's files: $(head -3 <<<"$owned")"
+  inputs="$inputs $(dpkg-query -W -f='${Package}=${Version} ' $owners | sed 's/ $//')"
+fi
 if $complete && [ "$old_inputs" = "$inputs" ]; then # apt's lists changed, the inputs did not
   echo "$inputs" > "$out/.stamp.$$" && echo "$apt_state" >> "$out/.stamp.$$" && mv -f "$out/.stamp.$$" "$out/.stamp"
   say "$out is up to date (${inputs#* })"
@@ -147,12 +228,17 @@ ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default
   die "cannot configure eth0"
 echo "init: eth0 10.0.2.15/24 via 10.0.2.2"
 
-# The host's /usr carries Debian's python3; /bin, /sbin, /lib and /lib64 are symlinks into it
-# (merged /usr), made when the initrd was assembled.
-mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose hostusr /usr ||
-  die "cannot mount the 9p share hostusr at /usr (are the arguments of qemu-args on the QEMU command line?)"
-[ -x /usr/bin/python3 ] || die "the host's /usr has no bin/python3"
-echo "init: /usr (hostusr) mounted read-only"
+# /usr carries Debian's python3; /bin, /sbin, /lib and /lib64 are symlinks into it (merged /usr),
+# made when the initrd was assembled. The self-contained initrd brings its own /usr; otherwise it
+# is the host's, over 9p.
+if [ -x /usr/bin/python3 ]; then
+  echo "init: /usr came with the initramfs (self-contained)"
+else
+  mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose hostusr /usr ||
+    die "cannot mount the 9p share hostusr at /usr (are the arguments of qemu-args on the QEMU command line?)"
+  [ -x /usr/bin/python3 ] || die "the host's /usr has no bin/python3"
+  echo "init: /usr (hostusr) mounted read-only"
+fi
 # The wrapper sits under the flavour's Python lib dir (lib/python3.7 for the shipped flavour): take
 # whichever fs0 has, so this guest serves every flavour.
 fs0_wrapper() {
@@ -184,10 +270,13 @@ INIT
 # in load order (from each module's modinfo depends=, as modules.dep would give it: the .deb ships
 # no modules.dep, and kmod need not be installed), and a reproducible newc cpio (fixed times,
 # root-owned, sorted, with /dev/console) written without needing root or cpio.
-"$py" - "$work" "$stage" <<'PY'
-import glob, gzip, io, lzma, os, re, shutil, struct, subprocess, sys, zlib
+printf '%s\n' "$host_files" > "$work/host-files"
+# PYTHONHASHSEED: the .pyc of the self-contained initrd are byte-identical from run to run (a set
+# constant is marshalled in its iteration order).
+PYTHONHASHSEED=0 "$py" - "$work" "$stage" "$work/host-files" <<'PY'
+import glob, gzip, importlib.util, io, lzma, os, py_compile, re, shutil, struct, subprocess, sys, zlib
 
-work, stage = sys.argv[1:]
+work, stage, host_list = sys.argv[1:]
 def fail(msg):
     sys.exit("assemble-test-kernel: " + msg)
 
@@ -300,6 +389,32 @@ for name in order:
     add("modules/%s.ko" % name, 0o100644, blobs[name])
 add("init", 0o100755, init.encode())
 
+# Self-contained: the host's files (src TAB path in the initrd, from the list made above), their
+# directories, python3 -> python3.X as in Debian, and for each .py a .pyc that the guest takes
+# without checking it against the source (an unchecked-hash .pyc: the initrd's files carry no
+# times, and the guest compiles nothing at each boot).
+host = [l.split("\t") for l in open(host_list).read().splitlines() if l]
+dirs = set()
+for src, dest in host:
+    mode = 0o100755 if os.stat(src).st_mode & 0o111 else 0o100644
+    add(dest, mode, open(src, "rb").read())
+    if src.endswith(".py"):
+        pyc = importlib.util.cache_from_source(src)  # .../__pycache__/name.cpython-3X.pyc
+        tmp = os.path.join(work, "compiled.pyc")
+        py_compile.compile(src, cfile=tmp, dfile=src, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        add(os.path.join(os.path.dirname(dest), "__pycache__", os.path.basename(pyc)), 0o100644, open(tmp, "rb").read())
+    d = os.path.dirname(dest)
+    while d not in ("", "usr"):
+        dirs.add(d)
+        d = os.path.dirname(d)
+for d in sorted(dirs) + sorted({os.path.join(os.path.dirname(dest), "__pycache__") for src, dest in host
+                                 if src.endswith(".py")}):
+    add(d, 0o40755)
+for src, dest in host:
+    if dest.startswith("usr/bin/python3."):
+        add("usr/bin/python3", 0o120777, os.path.basename(dest).encode())
+
 cpio = io.BytesIO()
 def record(ino, name, mode, data, rdev):
     nb = name.encode() + b"\0"
@@ -319,11 +434,20 @@ PY
 # The plugin replaces {guestPort}. quiet/loglevel=3 keep the serial console (slow under TCG) to the
 # init: lines; panic=-1 turns a dying /init into a reboot, which -no-reboot turns into QEMU's exit.
 echo "console=ttyS0 panic=-1 quiet loglevel=3 ukfaas_port={guestPort}" > "$stage/kernel-args"
-# The second 9p share: the host's /usr, read-only, for Debian's python3. q35: see README.md.
-echo "-machine q35 -fsdev local,id=hostusr,path=/usr,security_model=none,readonly=on -device virtio-9p-pci,fsdev=hostusr,mount_tag=hostusr" > "$stage/qemu-args"
+# The second 9p share: the host's /usr, read-only, for Debian's python3. q35: see README.md. The
+# self-contained guest has no share besides fs0's (none with the initrd root), so QEMU can save it.
+if $self_contained; then
+  echo "-machine q35" > "$stage/qemu-args"
+else
+  echo "-machine q35 -fsdev local,id=hostusr,path=/usr,security_model=none,readonly=on -device virtio-9p-pci,fsdev=hostusr,mount_tag=hostusr" > "$stage/qemu-args"
+fi
 # The bundle (unikernel.kernel=OUT_DIR): the kernel and its companions, as the options of the same names.
-# The guest runs the host's python3 with its own standard library: fs0 needs none (stdlib=none).
+# The guest runs Debian's python3 with its own standard library: fs0 needs none (stdlib=none).
 {
+  if $self_contained; then
+    echo "# The CI test kernel, self-contained (src/test/vm/assemble-test-kernel.sh --self-contained): Debian's"
+    echo "# python3 in the initrd, no 9p share of the host's /usr, so warm start saves and restores it."
+  fi
   echo "# The CI test kernel (src/test/vm/assemble-test-kernel.sh): boot it with -Dunikernel.kernel=<this directory>."
   echo "kernel=vmlinux"
   echo "initrd=initrd.img"
