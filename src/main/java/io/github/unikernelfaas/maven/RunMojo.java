@@ -55,7 +55,7 @@ public class RunMojo extends AbstractVmMojo {
         int hostPort = Ports.free();
         HttpClient client = FunctionClient.newHttpClient();
         LinkedBlockingQueue<Set<String>> restarts = new LinkedBlockingQueue<>();
-        Slot serving = new Slot(0, hostPort, boot(vmConfig(hostPort), client, workDir(), record()));
+        Slot serving = new Slot(0, hostPort, boot(vmConfig(hostPort), client));
         try (PortForwarder forwarder = PortForwarder.start(port, hostPort, getLog()::warn);
                 LiveReload reload = watch ? startWatching(restarts) : null) {
             // The handler's prints and tracebacks as they happen; the console log keeps them too.
