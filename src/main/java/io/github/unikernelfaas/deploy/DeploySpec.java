@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.deploy;
 
+import io.github.unikernelfaas.SettingRange;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -28,15 +29,9 @@ public record DeploySpec(String name, String image, String imageName, String ima
             throw new DeployException("'" + name + "' is not a Kubernetes name (unikernel.deploy.name): use at most 63"
                     + " lower-case letters, digits and '-', starting and ending with a letter or digit");
         }
-        if (guestPort < 1 || guestPort > 65535) {
-            throw new DeployException("unikernel.guestPort must be between 1 and 65535, not " + guestPort);
-        }
-        if (memoryMb < 16) {
-            throw new DeployException("unikernel.memory must be at least 16 (MiB), not " + memoryMb);
-        }
-        if (replicas < 0) {
-            throw new DeployException("unikernel.replicas must be 0 or more, not " + replicas);
-        }
+        SettingRange.GUEST_PORT.check(guestPort, DeployException::new);
+        SettingRange.MEMORY.check(memoryMb, DeployException::new);
+        SettingRange.REPLICAS.check(replicas, DeployException::new);
     }
 
     /** A Kubernetes name from a Maven artifactId: lower case, every other character a '-', at most 63. */

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.rootfs.StdlibPolicy;
 import io.github.unikernelfaas.source.FetchLog;
@@ -66,6 +67,12 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter(property = StdlibPolicy.PROPERTY, defaultValue = "auto")
     protected String stdlib;
 
+    @Override
+    protected void checkSettings() {
+        super.checkSettings();
+        SettingRange.DOWNLOAD_TIMEOUT.check(downloadTimeout);
+    }
+
     /** A bundle's stdlib applies unless the POM or -D chose other than auto. */
     @Override
     protected void applyBundle(io.github.unikernelfaas.vm.KernelBundle bundle) {
@@ -124,7 +131,7 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
                     .terminal(terminal)
                     .proxy(proxies.selector(ProxySelector.getDefault()))
                     .authenticator(proxies.authenticator())
-                    .idleTimeout(Duration.ofSeconds(Math.max(1, downloadTimeout)))
+                    .idleTimeout(Duration.ofSeconds(downloadTimeout))
                     .build();
             SourceManifest manifest = manifest();
             return ids == null ? resolver.resolve(manifest) : resolver.resolve(manifest.select(ids));

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.UnikernelException;
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.rootfs.GuestPython;
@@ -231,6 +232,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             if (kernel != null && kernel.isDirectory()) {
                 applyBundle(KernelBundle.read(kernel.toPath()));
             }
+            checkSettings();
             run();
         } catch (UnikernelException e) {
             throw new MojoFailureException(e.render(), e);
@@ -245,6 +247,14 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         } finally {
             afterRun();
         }
+    }
+
+    /**
+     * Checks the goal's settings before any work, so that a value that cannot work fails naming its setting
+     * and range (see {@link SettingRange}). Subclasses add theirs and call this.
+     */
+    protected void checkSettings() {
+        SettingRange.GUEST_PORT.check(guestPort);
     }
 
     /** Runs when the goal ends, however it ends (not on Ctrl-C: use a shutdown hook for that). */

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.vm.Accelerator;
 import io.github.unikernelfaas.vm.AcceleratorChoice;
 import io.github.unikernelfaas.vm.BootLog;
@@ -104,6 +105,14 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     /** Run-time files holding environment values, deleted when the goal ends (or on Ctrl-C). */
     private final List<Path> runtimeFiles = new ArrayList<>();
     private Thread runtimeFilesHook;
+
+    @Override
+    protected void checkSettings() {
+        super.checkSettings();
+        SettingRange.MEMORY.check(memory);
+        SettingRange.BOOT_TIMEOUT.check(bootTimeout);
+        SettingRange.INVOKE_TIMEOUT.check(invokeTimeout);
+    }
 
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {

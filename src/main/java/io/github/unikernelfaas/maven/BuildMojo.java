@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.rootfs.Bytecode;
@@ -78,6 +79,13 @@ public class BuildMojo extends AbstractSourceMojo {
      */
     @Parameter(property = "unikernel.handlerTimeout", defaultValue = "25")
     private String handlerTimeout;
+
+    @Override
+    protected void checkSettings() {
+        super.checkSettings();
+        SettingRange.JOBS.check(jobs);
+        WrapperSettings.parse(handlerTimeout);
+    }
 
     @Override
     protected void run() throws MojoFailureException, InterruptedException {

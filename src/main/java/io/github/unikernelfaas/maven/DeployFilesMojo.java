@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.deploy.DeployException;
 import io.github.unikernelfaas.deploy.DeploySpec;
 import io.github.unikernelfaas.deploy.DeployWriter;
@@ -49,6 +50,13 @@ public class DeployFilesMojo extends AbstractImageMojo {
 
     @Parameter(property = "unikernel.openfaas.gateway", defaultValue = "http://127.0.0.1:8080")
     private String gateway;
+
+    @Override
+    protected void checkSettings() {
+        super.checkSettings();
+        SettingRange.MEMORY.check(memory);
+        SettingRange.REPLICAS.check(replicas);
+    }
 
     @Override
     protected void run() throws MojoFailureException {

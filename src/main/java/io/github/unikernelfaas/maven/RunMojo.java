@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.maven;
 
+import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.UnikernelException;
 import io.github.unikernelfaas.invoke.FunctionClient;
 import io.github.unikernelfaas.rootfs.Fs0Cpio;
@@ -47,6 +48,12 @@ public class RunMojo extends AbstractVmMojo {
      */
     @Parameter(property = "unikernel.watch", defaultValue = "true")
     private boolean watch;
+
+    @Override
+    protected void checkSettings() {
+        super.checkSettings();
+        SettingRange.PORT.check(port);
+    }
 
     @Override
     protected void run() throws MojoFailureException, InterruptedException {

@@ -19,8 +19,8 @@ public record WrapperSettings(BigDecimal handlerTimeout) {
 
     public WrapperSettings {
         if (handlerTimeout == null || handlerTimeout.signum() < 0 || handlerTimeout.compareTo(MAX) >= 0) {
-            throw new FunctionException(HANDLER_TIMEOUT + " must be a number of seconds from 0 (no limit) up to"
-                    + " 999999, not " + handlerTimeout);
+            throw new FunctionException(HANDLER_TIMEOUT + " is " + handlerTimeout + ": it must be a number of"
+                    + " seconds from 0 (no limit) to 999999").setting(HANDLER_TIMEOUT);
         }
         handlerTimeout = handlerTimeout.stripTrailingZeros();
     }
@@ -31,8 +31,8 @@ public record WrapperSettings(BigDecimal handlerTimeout) {
         try {
             return new WrapperSettings(new BigDecimal(text));
         } catch (NumberFormatException e) {
-            throw new FunctionException(HANDLER_TIMEOUT + " must be a number of seconds (0: no limit), not '"
-                    + handlerTimeout + "'");
+            throw new FunctionException(HANDLER_TIMEOUT + " must be a number of seconds from 0 (no limit) to"
+                    + " 999999, not '" + handlerTimeout + "'").setting(HANDLER_TIMEOUT);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.SettingRange;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -26,14 +27,10 @@ public record Guest(Path kernel, Path initrd, String kernelArgs, RootKind root, 
         Objects.requireNonNull(virtio, "virtio");
         Objects.requireNonNull(root == RootKind.NINE_P ? fs0 : fs0Initrd, "fs0");
         kernelArgs = kernelArgs == null ? "" : kernelArgs;
-        checkPort("host port", hostPort);
-        checkPort("unikernel.guestPort", guestPort);
-    }
-
-    private static void checkPort(String what, int port) {
-        if (port < 1 || port > 65535) {
-            throw new VmException(what + " must be between 1 and 65535, not " + port);
+        if (hostPort < 1 || hostPort > 65535) {
+            throw new VmException("host port must be between 1 and 65535, not " + hostPort);
         }
+        SettingRange.GUEST_PORT.check(guestPort, VmException::new);
     }
 
     /** The command line as the guest sees it. */

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.SettingRange;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -21,9 +22,7 @@ public record Machine(Vmm vmm, Path binary, Accelerator accelerator, int memoryM
         Objects.requireNonNull(binary, "binary");
         Objects.requireNonNull(accelerator, "accelerator");
         extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
-        if (memoryMb < 16) {
-            throw new VmException("unikernel.memory must be at least 16 (MiB), not " + memoryMb);
-        }
+        SettingRange.MEMORY.check(memoryMb, VmException::new);
     }
 
     public Machine withAccelerator(Accelerator a) {
