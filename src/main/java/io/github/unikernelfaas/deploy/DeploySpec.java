@@ -3,12 +3,11 @@ package io.github.unikernelfaas.deploy;
 import io.github.unikernelfaas.SettingRange;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * What the deploy artefacts say.
  *
- * @param name       the Kubernetes name of the Deployment, Service or Knative Service (a DNS-1123 label)
+ * @param name       the name of the Deployment, Service, Knative Service and OpenFaaS function (a DNS-1035 label)
  * @param image      the image to run, by digest when known ({@code name@sha256:…})
  * @param imageName  the image name without tag or digest (ukfaas matches it with {@code imageTag})
  * @param imageTag   the image tag
@@ -21,24 +20,31 @@ import java.util.regex.Pattern;
  */
 public record DeploySpec(String name, String image, String imageName, String imageTag, List<String> command,
         int guestPort, int memoryMb, int replicas, boolean knative, String gateway) {
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    public static final String NAME_PROPERTY = "unikernel.deploy.name";
+    /** What a name becomes a prefix with when it would not start with a letter (a Service's rule). */
+    static final String PREFIX = "fn-";
 
     public DeploySpec {
         command = List.copyOf(command);
-        if (name == null || name.length() > 63 || !DNS_LABEL.matcher(name).matches()) {
-            throw new DeployException("'" + name + "' is not a Kubernetes name (unikernel.deploy.name): use at most 63"
-                    + " lower-case letters, digits and '-', starting and ending with a letter or digit");
-        }
+        // The name goes on every object: the strictest rule of them, a Service's (Knative's too).
+        NameRule.DNS_1035_LABEL.check(name, "the Service (and the Deployment, Knative Service and OpenFaaS"
+                + " function)");
         SettingRange.GUEST_PORT.check(guestPort, DeployException::new);
         SettingRange.MEMORY.check(memoryMb, DeployException::new);
         SettingRange.REPLICAS.check(replicas, DeployException::new);
     }
 
-    /** A Kubernetes name from a Maven artifactId: lower case, every other character a '-', at most 63. */
+    /**
+     * A Kubernetes name from a Maven artifactId: lower case, every other character a '-', and {@value #PREFIX}
+     * before it unless it starts with a letter (a Service name must: DNS-1035), at most 63.
+     */
     public static String nameOf(String artifactId) {
-        String n = artifactId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        String n = artifactId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+", "");
+        if (n.isEmpty() || !Character.isLetter(n.charAt(0))) {
+            n = PREFIX + n;
+        }
         n = n.length() > 63 ? n.substring(0, 63) : n;
-        return n.replaceAll("^-+", "").replaceAll("-+$", "");
+        return n.replaceAll("-+$", "");
     }
 
     /**

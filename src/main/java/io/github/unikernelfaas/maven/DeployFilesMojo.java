@@ -83,7 +83,7 @@ public class DeployFilesMojo extends AbstractImageMojo {
             List<Path> files = DeployWriter.write(spec, urunc, deployDirectory.toPath());
             getLog().info("Deploy artefacts (image " + spec.image() + "): " + files);
         } catch (DeployException e) {
-            throw new MojoFailureException(e.getMessage(), e);
+            throw new MojoFailureException(e.render(), e);
         }
     }
 

@@ -103,6 +103,59 @@ class DeployWriterTest {
     }
 
     @Test
+    void anArtifactIdStartingWithADigitNamesAServiceThatStartsWithALetter() throws Exception {
+        assertEquals("fn-2fa-check", DeploySpec.nameOf("2fa-check"));
+        assertEquals("n-code", DeploySpec.nameOf("-Ünïcode"), "leading '-' dropped first");
+        assertEquals("fn", DeploySpec.nameOf("___"));
+        String longest = DeploySpec.nameOf("9" + "x".repeat(80));
+        assertEquals(63, longest.length(), longest);
+        for (boolean knative : new boolean[] {false, true}) {
+            DeploySpec s = new DeploySpec(DeploySpec.nameOf("2fa-check"), "i@" + DIGEST, "i", "1", List.of("python"),
+                    8123, 256, 1, knative, "g");
+            DeployWriter.write(s, true, dir.resolve(knative ? "knative" : "plain"));
+        }
+        Service svc = roundTrip(dir.resolve("plain/service.yaml"), Service.class);
+        assertEquals("fn-2fa-check", svc.getMetadata().getName());
+        JsonNode ksvc = DeployWriter.YAML.readTree(dir.resolve("knative/knative-service.yaml").toFile());
+        assertEquals("fn-2fa-check", ksvc.at("/metadata/name").asText());
+        assertTrue(DeployWriter.YAML.readTree(dir.resolve("plain/openfaas/stack.yml").toFile()).at("/functions")
+                .has("fn-2fa-check"));
+    }
+
+    @Test
+    void aDeployNameThatAServiceCannotHaveIsRefusedNamingTheSettingAndTheRule() {
+        for (String bad : List.of("2fa-check", "My-Fn", "fn.v1", "a".repeat(64), "fn-", "")) {
+            DeployException e = assertThrows(DeployException.class, () -> new DeploySpec(bad, "i", "i", "t",
+                    List.of(), 8123, 256, 1, false, "g"), bad);
+            String m = e.render();
+            assertTrue(m.contains("-Dunikernel.deploy.name=") && m.contains("DNS-1035")
+                    && m.contains("starting with a letter") && m.contains("'" + bad + "'"), m);
+        }
+        new DeploySpec("a", "i", "i", "t", List.of(), 8123, 256, 1, false, "g");
+        new DeploySpec("f2-" + "a".repeat(60), "i", "i", "t", List.of(), 8123, 256, 1, false, "g");
+    }
+
+    @Test
+    void everyGeneratedNameIsCheckedByItsObjectsRule() {
+        // The spec already holds the strictest rule: the objects' own rules, checked on what was generated.
+        assertThrows(DeployException.class, () -> DeployWriter.checkNames(new io.fabric8.kubernetes.api.model
+                .ServiceBuilder().withNewMetadata().withName("2fa").endMetadata().build()));
+        DeployWriter.checkNames(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata()
+                .withName("2fa.v1").endMetadata().withNewSpec().withNewTemplate().withNewSpec().addNewContainer()
+                .withName("2fa").endContainer().endSpec().endTemplate().endSpec().build());
+        assertThrows(DeployException.class, () -> DeployWriter.checkNames(new io.fabric8.kubernetes.api.model.apps
+                .DeploymentBuilder().withNewMetadata().withName("ok").endMetadata().withNewSpec().withNewTemplate()
+                .withNewSpec().addNewContainer().withName("a.b").endContainer().endSpec().endTemplate().endSpec()
+                .build()), "a container name is a DNS-1123 label");
+        assertThrows(DeployException.class, () -> DeployWriter.checkNames(
+                new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder().withNewMetadata().withName("Urunc")
+                        .endMetadata().build()));
+        assertThrows(DeployException.class, () -> DeployWriter.checkNames(new io.fabric8.knative.serving.v1
+                .ServiceBuilder().withNewMetadata().withName("2fa").endMetadata().build()));
+        assertThrows(DeployException.class, () -> DeployWriter.checkNames(Map.of("functions", Map.of("2fa", 1))));
+    }
+
+    @Test
     void kubectlReadsEveryFileAsAKubernetesObjectWithoutAServer() throws Exception {
         Path kubectl = io.github.unikernelfaas.image.ImageBuilderTest.tool("kubectl");
         DeployWriter.write(spec(false), true, dir);
