@@ -21,7 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * unikernel:run's live loop: a daemon thread polls the function's sources (path, size, mtime: bounded and
- * portable, unlike WatchService on shared folders), and once a change has settled it checks the function
+ * portable, unlike WatchService on shared folders) against what fs0 holds (so a save made during the boot
+ * counts), and once a change has settled it checks the function
  * with {@link FunctionChecker}, copies the sources into fs0's app directory, refreshes their .pyc and
  * changes {@link #MARKER}, which the wrapper stats before each request (9p root: the guest re-imports the
  * function; the initrd root needs a restart, which the listener does). A refused change leaves fs0 alone.
@@ -82,7 +83,7 @@ public final class LiveReload implements AutoCloseable {
     }
 
     private void loop() {
-        Map<String, String> seen = fingerprint(sourceDir);
+        Map<String, String> seen = baseline(sourceDir, fs0.app());
         while (!closed) {
             try {
                 Thread.sleep(poll.toMillis());
@@ -202,6 +203,30 @@ public final class LiveReload implements AutoCloseable {
             // A directory vanished mid-walk: what we have is a change, the next look settles it.
         }
         return out;
+    }
+
+    /**
+     * The sources as fs0's app directory holds them: a file whose bytes are those fs0 holds keeps its
+     * fingerprint, any other (and a file fs0 holds that the sources lost) gets one no look can match. The
+     * watcher starts after the boot, so an edit saved between the build's copy and then is a change at the
+     * first look, not the state it starts from.
+     */
+    static Map<String, String> baseline(Path sourceDir, Path app) {
+        Map<String, String> now = fingerprint(sourceDir); // first: an edit after this is a change at any rate
+        Map<String, String> base = new TreeMap<>();
+        now.forEach((rel, print) -> base.put(rel, sameBytes(sourceDir.resolve(rel), app.resolve(rel)) ? print
+                : "not as in fs0"));
+        fingerprint(app).keySet().stream().filter(rel -> !OURS.contains(rel) && !now.containsKey(rel))
+                .forEach(rel -> base.put(rel, "only in fs0"));
+        return base;
+    }
+
+    private static boolean sameBytes(Path a, Path b) {
+        try {
+            return Files.isRegularFile(b) && Files.mismatch(a, b) == -1;
+        } catch (IOException e) {
+            return false; // gone or unreadable: the next look says which
+        }
     }
 
     static Set<String> changed(Map<String, String> before, Map<String, String> after) {

@@ -112,6 +112,40 @@ class LiveReloadTest {
     }
 
     @Test
+    void aSaveMadeBetweenTheBuildAndTheWatchersStartIsServedAtTheFirstLook() throws Exception {
+        // run boots between the build's copy and the watcher's start: these saves happen during the boot.
+        Files.writeString(src.resolve("helper.py"), "X = 2\n"); // same size: only the bytes tell
+        Files.writeString(src.resolve("extra.py"), "Y = 1\n");
+        LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+        try (LiveReload watch = LiveReload.start(src, fs0, check, Optional.empty(), Duration.ofMillis(100),
+                new LiveReload.Listener() {
+                    @Override
+                    public void reloaded(Set<String> changed, Duration took) {
+                        events.add("reloaded " + changed);
+                    }
+
+                    @Override
+                    public void refused(Set<String> changed, String message) {
+                        events.add("refused " + changed + " " + message);
+                    }
+                })) {
+            assertEquals("reloaded [extra.py, helper.py]", events.poll(10, TimeUnit.SECONDS));
+            assertEquals("X = 2\n", Files.readString(fs0.app().resolve("helper.py")));
+            assertEquals("Y = 1\n", Files.readString(fs0.app().resolve("extra.py")));
+        }
+    }
+
+    @Test
+    void theBaselineIsWhatFs0HoldsSoNothingChangedMeansNoReload() throws Exception {
+        assertEquals(LiveReload.fingerprint(src), LiveReload.baseline(src, fs0.app()), "as the build copied it");
+        Files.writeString(src.resolve("helper.py"), "X = 3\n");
+        Files.delete(src.resolve("function.py"));
+        java.util.Map<String, String> base = LiveReload.baseline(src, fs0.app());
+        assertEquals(Set.of("function.py", "helper.py"), LiveReload.changed(base, LiveReload.fingerprint(src)),
+                "an edit and a deletion made before the watcher started");
+    }
+
+    @Test
     void recompilesTheAppBytecodeWithTheGuestCPython() throws Exception {
         Optional<Path> guest = GuestPython.find("", "3.7", System.getenv("PATH"),
                 Path.of(System.getProperty("user.home")));
