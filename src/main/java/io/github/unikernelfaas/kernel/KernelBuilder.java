@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  */
 public final class KernelBuilder {
     /** Bump when the way we build changes, so old cache entries are not reused. */
-    static final String RECIPE = "unikernel-faas kernel recipe 2 (patched source copies)";
+    static final String RECIPE = "unikernel-faas kernel recipe 3 (file prefix maps)";
     static final String KERNEL = "kernel";
     static final String COMPLETE = ".complete";
     /** In a cache entry: the names of the patches the kernel was built with, one a line. */

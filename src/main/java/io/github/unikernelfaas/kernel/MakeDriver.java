@@ -64,8 +64,38 @@ public final class MakeDriver {
 
     public List<String> buildCommand(int jobs) {
         List<String> cmd = common();
+        // Unikraft appends these to every C, C++ and assembler compile (support/build/Makefile.rules).
+        String maps = String.join(" ", prefixMaps());
+        cmd.add("CFLAGS_EXTRA=" + maps);
+        cmd.add("CXXFLAGS_EXTRA=" + maps);
+        cmd.add("ASFLAGS_EXTRA=" + maps);
         cmd.add("-j" + jobs);
         return cmd;
+    }
+
+    /** Where each tree make reads or writes shows in the kernel (__FILE__ in asserts, debug info). */
+    static final String MAPPED_ROOT = "/ukfaas";
+
+    /**
+     * -ffile-prefix-map (file names in __FILE__ and debug info, GCC 8+) for each tree: the kernel then names
+     * {@value #MAPPED_ROOT}/... instead of the builder's cache path, so its bytes do not depend on $HOME and
+     * no host path ships. Longer paths last: GCC takes the last option that matches.
+     */
+    List<String> prefixMaps() {
+        java.util.Map<String, String> maps = new java.util.LinkedHashMap<>();
+        maps.put(core.toAbsolutePath().toString(), MAPPED_ROOT + "/unikraft");
+        maps.put(app.toAbsolutePath().toString(), MAPPED_ROOT + "/app");
+        for (Path lib : libs) {
+            // <source id>/tree-<digest> in the cache and in the patched copies: unique, and not the host's.
+            Path abs = lib.toAbsolutePath();
+            maps.put(abs.toString(), MAPPED_ROOT + "/libs/" + (abs.getParent() == null ? "" : abs.getParent()
+                    .getFileName() + "/") + abs.getFileName());
+        }
+        maps.put(buildDir.toAbsolutePath().toString(), MAPPED_ROOT + "/build");
+        return maps.entrySet().stream()
+                .sorted(java.util.Comparator.comparingInt(e -> e.getKey().length()))
+                .map(e -> "-ffile-prefix-map=" + e.getKey() + "=" + e.getValue())
+                .toList();
     }
 
     /** The environment make runs in: no git discovery above the trees, a fixed build date, C locale. */

@@ -224,7 +224,8 @@ class KernelBuilderTest {
         assertTrue(buildLog.contains("$ " + make + " -C " + core.toAbsolutePath() + " A=" + work.resolve("app") + " "
                 + libs + " O=" + work.resolve("build") + " UK_FULLVERSION=0.13.1~85b83a74 UK_DEFCONFIG="
                 + work.resolve("defconfig") + " defconfig"), buildLog);
-        assertTrue(buildLog.contains("UK_FULLVERSION=0.13.1~85b83a74 -j2\n"), buildLog);
+        assertTrue(buildLog.contains("UK_FULLVERSION=0.13.1~85b83a74 CFLAGS_EXTRA=-ffile-prefix-map="), buildLog);
+        assertTrue(buildLog.contains(" -j2\n"), buildLog);
         assertTrue(buildLog.contains("  CC      lib/two.o"), "make's output goes to the log");
         assertTrue(Files.readString(r.config()).contains("CONFIG_STACK_SIZE_PAGE_ORDER=10"));
         assertFalse(Files.exists(work), "the work directory is cleaned up");
@@ -234,6 +235,34 @@ class KernelBuilderTest {
         assertTrue(calls.get(0).contains(" GCD=" + core.toAbsolutePath().getParent() + ":"), "git stops above the"
                 + " source trees, so an enclosing repository never leaks into the version: " + calls.get(0));
         assertTrue(calls.get(1).startsWith("build "), calls.get(1));
+    }
+
+    @Test
+    void theKernelNamesNoHostPathTheCompilerSawEachTreeUnderAFixedRoot() throws Exception {
+        KernelBuilder.Request req = request(config(), false);
+        Path work = dir.resolve("cache/kernels/" + KernelBuilder.cacheKey(req) + ".work").toAbsolutePath();
+        String buildLog = Files.readString(KernelBuilder.buildOrReuse(req, log::add).buildLog());
+        String command = buildLog.lines().filter(l -> l.startsWith("$ ") && !l.endsWith(" defconfig")).findFirst()
+                .orElseThrow();
+        for (String var : List.of("CFLAGS_EXTRA=", "CXXFLAGS_EXTRA=", "ASFLAGS_EXTRA=")) {
+            assertTrue(command.contains(var + "-ffile-prefix-map=" + core.toAbsolutePath() + "=/ukfaas/unikraft"),
+                    var + " in " + command);
+        }
+        assertTrue(command.contains("-ffile-prefix-map=" + work.resolve("build") + "=/ukfaas/build"), command);
+        assertTrue(command.contains("-ffile-prefix-map=" + work.resolve("app") + "=/ukfaas/app"), command);
+        for (KernelSources.Library l : sources.libs()) {
+            Path d = l.dir().toAbsolutePath();
+            assertTrue(command.contains("-ffile-prefix-map=" + d + "=/ukfaas/libs/" + d.getParent().getFileName()
+                    + "/" + d.getFileName()), command);
+        }
+        // What the fixture's real compile left in its object: __FILE__ and the debug info's names.
+        List<String> names = buildLog.lines().filter(l -> l.startsWith("where.o names: ")).toList();
+        assertTrue(names.contains("where.o names: /ukfaas/build/origin/where.c"), "__FILE__ mapped: " + names);
+        assertTrue(names.contains("where.o names: /ukfaas/unikraft"), "the compile directory mapped: " + names);
+        String home = System.getProperty("user.home");
+        for (String n : names) {
+            assertFalse(n.contains(dir.toString()) || n.contains(home), "a host path in the object: " + n);
+        }
     }
 
     @Test
