@@ -1,5 +1,6 @@
 package io.github.unikernelfaas;
 
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -26,6 +27,10 @@ public record SettingRange(String property, long min, long max, String what) {
     public static final SettingRange JOBS = new SettingRange("unikernel.jobs", 0, 1024,
             "make jobs, 0 for one per core");
 
+    /** Every range above. */
+    public static final List<SettingRange> ALL = List.of(PORT, GUEST_PORT, BOOT_TIMEOUT, INVOKE_TIMEOUT,
+            DOWNLOAD_TIMEOUT, MEMORY, REPLICAS, JOBS);
+
     public SettingRange {
         if (min > max) {
             throw new IllegalArgumentException(property + ": min " + min + " > max " + max);
@@ -42,6 +47,27 @@ public record SettingRange(String property, long min, long max, String what) {
         if (value < min || value > max) {
             throw error.apply(property + " is " + value + ": it must be " + describe() + " (" + what + ")")
                     .setting(property);
+        }
+    }
+
+    /**
+     * Checks each setting {@code given} has a value for (e.g. the -D properties): the first goal of a build
+     * then refuses a value a later goal would, before the kernel build those goals wait for.
+     */
+    public static void checkGiven(Function<String, String> given) {
+        for (SettingRange r : ALL) {
+            String text = given.apply(r.property());
+            if (text == null) {
+                continue;
+            }
+            long value;
+            try {
+                value = Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                throw new UnikernelException(r.property() + " is '" + text + "': it must be a whole number "
+                        + r.describe() + " (" + r.what() + ")").setting(r.property());
+            }
+            r.check(value);
         }
     }
 
