@@ -36,6 +36,10 @@ public class UnikernelException extends RuntimeException {
             return message;
         }
         String name = setting.startsWith("unikernel.") ? setting.substring("unikernel.".length()) : setting;
+        if (name.contains(".")) {
+            // unikernel.deploy.name is <deployName>: no rule derives the POM name, so give the -D one only.
+            return message + "\nSetting: -D" + setting + "=... on the command line.";
+        }
         return message + "\nSetting: -D" + setting + "=... on the command line, or <" + name
                 + "> in the plugin's <configuration>.";
     }

@@ -22,6 +22,9 @@ class UnikernelExceptionTest {
         assertEquals("No kernel here\nSetting: -Dunikernel.kernel=... on the command line, or <kernel> in the"
                 + " plugin's <configuration>.", e.render());
         assertEquals("No kernel here", new UnikernelException("No kernel here").render(), "no setting, no line");
+        assertEquals("Bad name\nSetting: -Dunikernel.deploy.name=... on the command line.",
+                new UnikernelException("Bad name").setting("unikernel.deploy.name").render(),
+                "a dotted property's POM name (<deployName>) does not follow from it: no wrong <deploy.name>");
         assertEquals("Use -Dunikernel.kernel=/k", new UnikernelException("Use -Dunikernel.kernel=/k")
                 .setting("unikernel.kernel").render(), "a message that already says it is left alone");
     }

@@ -71,6 +71,10 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     protected void checkSettings() {
         super.checkSettings();
         SettingRange.DOWNLOAD_TIMEOUT.check(downloadTimeout);
+        if (session != null) {
+            // fetch and build come first: run, verify and deploy-files would refuse these after the kernel build.
+            SettingRange.checkGiven(session.getUserProperties()::getProperty);
+        }
     }
 
     /** A bundle's stdlib applies unless the POM or -D chose other than auto. */

@@ -85,10 +85,6 @@ public class BuildMojo extends AbstractSourceMojo {
         super.checkSettings();
         SettingRange.JOBS.check(jobs);
         WrapperSettings.parse(handlerTimeout);
-        if (session != null) {
-            // The goals after this one (run, verify, deploy-files) would refuse these only after the kernel build.
-            SettingRange.checkGiven(session.getUserProperties()::getProperty);
-        }
     }
 
     @Override
