@@ -45,10 +45,24 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     /**
      * The kernel image (a prebuilt Unikraft kernel, or the CI test kernel), or a kernel bundle: a directory
      * holding the kernel and its companions (initrd, kernel and QEMU arguments, initrd root, stdlib) in
-     * kernel-bundle.properties, whose settings apply where the POM and -D set none.
+     * kernel-bundle.properties, whose settings apply where the POM and -D set none; or a published kernel
+     * bundle: {@code mvn:groupId:artifactId:version[:classifier]} (resolved from Maven's repositories).
      */
     @Parameter(property = "unikernel.kernel")
-    protected File kernel;
+    private String kernel;
+
+    /** unikernel.kernel as a file or bundle directory (a published bundle resolved and unpacked); null: built. */
+    protected File prebuiltKernel;
+
+    /** The bundle unikernel.kernel named, if it named one. */
+    protected KernelBundle kernelBundle;
+
+    /** Resolves published kernel bundles (mvn: coordinates) through Maven's repositories. */
+    @Component
+    private org.eclipse.aether.RepositorySystem repositorySystem;
+
+    @Parameter(defaultValue = "${repositorySystemSession}", readonly = true, required = true)
+    private org.eclipse.aether.RepositorySystemSession repositorySession;
 
     /**
      * The kernel flavour: a Unikraft version with a CPython version, one resource directory of the plugin
@@ -130,8 +144,8 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
 
     /** The kernel to boot or package: unikernel.kernel, else the one the build goal built. */
     protected Path kernel() {
-        if (kernel != null) {
-            return kernel.toPath();
+        if (prebuiltKernel != null) {
+            return prebuiltKernel.toPath();
         }
         Path built = builtKernel();
         if (!Files.isRegularFile(built)) {
@@ -165,7 +179,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     /** The patches the kernel to package was built with: none for a prebuilt kernel. */
     protected List<String> kernelPatches() {
         Path f = builtKernelPatches();
-        if (kernel != null || !Files.isRegularFile(f)) {
+        if (prebuiltKernel != null || !Files.isRegularFile(f)) {
             return List.of();
         }
         try {
@@ -228,8 +242,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             return;
         }
         try {
-            if (kernel != null && kernel.isDirectory()) {
-                applyBundle(KernelBundle.read(kernel.toPath()));
+            prebuiltKernel = resolveKernel();
+            if (prebuiltKernel != null && prebuiltKernel.isDirectory()) {
+                kernelBundle = KernelBundle.read(prebuiltKernel.toPath());
+                kernelBundle.checkFits(flavour().name());
+                applyBundle(kernelBundle);
             }
             run();
         } catch (UnikernelException e) {
@@ -257,13 +274,28 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
      */
     protected void applyBundle(KernelBundle bundle) {
         getLog().debug("Kernel bundle " + bundle.dir() + ": " + bundle);
-        kernel = bundle.kernel().toFile();
+        prebuiltKernel = bundle.kernel().toFile();
         if (kernelArgs == null || kernelArgs.isBlank()) {
             kernelArgs = bundle.kernelArgs().orElse(kernelArgs);
         }
         if (initrdRoot == null || initrdRoot.isBlank()) {
             initrdRoot = bundle.initrdRoot().orElse(initrdRoot);
         }
+    }
+
+    /** unikernel.kernel as a file: a path (relative to the project), or a published bundle unpacked in the cache. */
+    private File resolveKernel() throws InterruptedException {
+        if (kernel == null || kernel.isBlank()) {
+            return null;
+        }
+        java.util.Optional<KernelArtifact> published = KernelArtifact.parse(kernel.trim());
+        if (published.isPresent()) {
+            return published.get().resolve(repositorySystem, repositorySession,
+                    project.getRemoteProjectRepositories(), cacheDir.toPath(), getLog()::info).toFile();
+        }
+        File f = new File(kernel.trim());
+        return f.isAbsolute() || project == null || project.getBasedir() == null ? f
+                : new File(project.getBasedir(), kernel.trim());
     }
 
     protected abstract void run() throws MojoExecutionException, MojoFailureException, InterruptedException;

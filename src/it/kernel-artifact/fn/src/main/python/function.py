@@ -1,0 +1,2 @@
+def handler(event):
+    return {"hello": (event or {}).get("name", "world")}

@@ -1,0 +1,67 @@
+// The developer's side of a published kernel: fn/ resolves the bundle this IT deployed by its Maven coordinates
+// and verifies with no C toolchain on PATH: online from the team's file repository into a fresh local repository,
+// then offline (-o) from what that run cached.
+import java.util.concurrent.TimeUnit
+import java.util.zip.ZipFile
+
+def child = evaluate(new File(itCommon, 'child-maven.groovy'))
+def target = new File(basedir, 'target')
+def published = new File(target, 'team-repo/it/unikernelfaas/kernel-artifact-runtime/1/kernel-artifact-runtime-1.zip')
+assert published.isFile() : 'deploy published no bundle at ' + published
+def names = new ZipFile(published).withCloseable { z -> z.entries().collect { it.name } }.sort()
+assert names == ['initrd', 'kernel', 'kernel-bundle.properties'] : 'bundle entries: ' + names
+def props = new Properties()
+new ZipFile(published).withCloseable { z -> z.getInputStream(z.getEntry('kernel-bundle.properties')).withCloseable { props.load(it) } }
+assert props.getProperty('guestContract') == '1' && props.getProperty('initrd') == 'initrd' : 'bundle properties: ' + props
+
+// A PATH with every program of the real one but the C toolchain, so a build that needed it would fail.
+def noCc = new File(target, 'no-cc-bin')
+noCc.mkdirs()
+def toolchain = ~/^(gcc.*|cc|c\+\+|g\+\+.*|cpp.*|clang.*|.*-gcc.*|make|gmake|ld|ld\..*|as|flex|bison)$/
+System.getenv('PATH').split(':').each { dir ->
+    new File(dir).listFiles()?.each { f ->
+        def link = new File(noCc, f.name)
+        if (!(f.name ==~ toolchain) && f.canExecute() && !link.exists()) {
+            java.nio.file.Files.createSymbolicLink(link.toPath(), f.toPath())
+        }
+    }
+}
+def probe = new ProcessBuilder('sh', '-c', 'command -v gcc cc make; true')
+probe.environment().put('PATH', noCc.path)
+def found = probe.start().text.trim()
+assert found.isEmpty() : 'the PATH without a toolchain still has ' + found
+
+def fn = new File(basedir, 'fn')
+def mvn = new File(System.getProperty('maven.home'), 'bin/mvn')
+def settingsFile = child.settings(fn)
+// The IT's own local repository holds the plugin; the deploy also installed the bundle there, which is taken
+// out so that the first run must download it from the team's repository.
+def freshRepo = new File(localRepositoryPath.toString())
+def installed = new File(freshRepo, 'it/unikernelfaas/kernel-artifact-runtime')
+assert installed.deleteDir() && !installed.exists() : 'could not take the installed bundle out of ' + freshRepo
+def run = { String name, List extra ->
+    def log = new File(target, name + '.log')
+    def command = ([mvn.path] + child.args(settingsFile, freshRepo) + extra + ['verify'])*.toString()
+    def pb = new ProcessBuilder(command).directory(fn).redirectErrorStream(true).redirectOutput(log)
+    pb.environment().put('PATH', noCc.path)
+    pb.environment().put('MAVEN_OPTS', '-Xmx512m')
+    def p = pb.start()
+    try {
+        assert p.waitFor(600, TimeUnit.SECONDS) : name + ': no end within 600 s (Maven stopped): ' + log
+    } finally {
+        child.stop(p)
+    }
+    def out = log.getText('UTF-8')
+    assert p.exitValue() == 0 : name + ' failed (exit ' + p.exitValue() + '), see ' + log + ':\n' + out.readLines().takeRight(40).join('\n')
+    assert out.contains('PASS hello') : name + ': the event did not pass:\n' + out
+    assert out.contains('Kernel bundle it.unikernelfaas:kernel-artifact-runtime:zip:1') : name + ': the kernel was not resolved by its coordinates'
+    out
+}
+def online = run('fn-online', ['-Dunikernel.cacheDir=' + new File(target, 'fn-cache')])
+assert online.contains('Kernel bundle unpacked into') : 'the first run did not unpack the bundle'
+def origin = new File(installed, '1/_remote.repositories')
+assert origin.isFile() && origin.text.contains('kernel-artifact-runtime-1.zip>team=') : 'the bundle did not come from the team repository: ' + (origin.isFile() ? origin.text : 'no ' + origin)
+def offline = run('fn-offline', ['-o', '-Dunikernel.cacheDir=' + new File(target, 'fn-cache')])
+assert !offline.contains('Kernel bundle unpacked into') : 'the offline run unpacked again instead of using the cache'
+evaluate(new File(itCommon, 'no-qemu-left.groovy'))('kernel-artifact-fn')
+true
