@@ -32,6 +32,10 @@ def found = probe.start().text.trim()
 assert found.isEmpty() : 'the PATH without a toolchain still has ' + found
 
 def fn = new File(basedir, 'fn')
+// The invoker filters only the IT's own POM: fn/'s names the plugin the same way, filled in here.
+def fnPom = new File(fn, 'pom.xml')
+fnPom.setText(fnPom.getText('UTF-8').replace('@project.groupId@', 'io.github.unikernelfaas')
+        .replace('@project.artifactId@', 'unikernel-faas-maven-plugin').replace('@project.version@', pluginVersion.toString()), 'UTF-8')
 def mvn = new File(System.getProperty('maven.home'), 'bin/mvn')
 def settingsFile = child.settings(fn)
 // The IT's own local repository holds the plugin; the deploy also installed the bundle there, which is taken

@@ -6,6 +6,7 @@ import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.flavour.Flavour;
 import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
+import io.github.unikernelfaas.image.KernelBundleRegistry;
 import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmException;
@@ -46,10 +47,15 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
      * The kernel image (a prebuilt Unikraft kernel, or the CI test kernel), or a kernel bundle: a directory
      * holding the kernel and its companions (initrd, kernel and QEMU arguments, initrd root, stdlib) in
      * kernel-bundle.properties, whose settings apply where the POM and -D set none; or a published kernel
-     * bundle: {@code mvn:groupId:artifactId:version[:classifier]} (resolved from Maven's repositories).
+     * bundle: {@code mvn:groupId:artifactId:version[:classifier]} (resolved from Maven's repositories) or
+     * {@code oci:registry/repository:tag[@sha256:...]} (pulled from a registry), optionally pinned by digest.
      */
     @Parameter(property = "unikernel.kernel")
     private String kernel;
+
+    /** Allow plain HTTP and unverified TLS (for a registry on your own network): pushes, and kernels pulled by oci:. */
+    @Parameter(property = "unikernel.allowInsecureRegistries", defaultValue = "false")
+    protected boolean allowInsecureRegistries;
 
     /** unikernel.kernel as a file or bundle directory (a published bundle resolved and unpacked); null: built. */
     protected File prebuiltKernel;
@@ -287,6 +293,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     private File resolveKernel() throws InterruptedException {
         if (kernel == null || kernel.isBlank()) {
             return null;
+        }
+        java.util.Optional<KernelBundleRegistry.Reference> image = KernelBundleRegistry.Reference.parse(kernel.trim());
+        if (image.isPresent()) {
+            return KernelBundleRegistry.pull(image.get(), allowInsecureRegistries, repositorySession.isOffline(),
+                    cacheDir.toPath().resolve("kernels").resolve("bundles"), getLog()::info).toFile();
         }
         java.util.Optional<KernelArtifact> published = KernelArtifact.parse(kernel.trim());
         if (published.isPresent()) {
