@@ -43,10 +43,10 @@ def settingsFile = child.settings(fn)
 def freshRepo = new File(localRepositoryPath.toString())
 def installed = new File(freshRepo, 'it/unikernelfaas/kernel-artifact-runtime')
 assert installed.deleteDir() && !installed.exists() : 'could not take the installed bundle out of ' + freshRepo
-def run = { String name, List extra ->
+def run = { String name, List extra, File dir = fn, List goals = ['verify'] ->
     def log = new File(target, name + '.log')
-    def command = ([mvn.path] + child.args(settingsFile, freshRepo) + extra + ['verify'])*.toString()
-    def pb = new ProcessBuilder(command).directory(fn).redirectErrorStream(true).redirectOutput(log)
+    def command = ([mvn.path] + child.args(settingsFile, freshRepo) + extra + goals)*.toString()
+    def pb = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).redirectOutput(log)
     pb.environment().put('PATH', noCc.path)
     pb.environment().put('MAVEN_OPTS', '-Xmx512m')
     def p = pb.start()
@@ -57,15 +57,54 @@ def run = { String name, List extra ->
     }
     def out = log.getText('UTF-8')
     assert p.exitValue() == 0 : name + ' failed (exit ' + p.exitValue() + '), see ' + log + ':\n' + out.readLines().takeRight(40).join('\n')
-    assert out.contains('PASS hello') : name + ': the event did not pass:\n' + out
-    assert out.contains('Kernel bundle it.unikernelfaas:kernel-artifact-runtime:zip:1') : name + ': the kernel was not resolved by its coordinates'
     out
 }
+def passed = { String name, String out ->
+    assert out.contains('PASS hello') : name + ': the event did not pass:\n' + out
+}
 def online = run('fn-online', ['-Dunikernel.cacheDir=' + new File(target, 'fn-cache')])
+passed('online', online)
+assert online.contains('Kernel bundle it.unikernelfaas:kernel-artifact-runtime:zip:1') : 'the kernel was not resolved by its coordinates'
 assert online.contains('Kernel bundle unpacked into') : 'the first run did not unpack the bundle'
 def origin = new File(installed, '1/_remote.repositories')
 assert origin.isFile() && origin.text.contains('kernel-artifact-runtime-1.zip>team=') : 'the bundle did not come from the team repository: ' + (origin.isFile() ? origin.text : 'no ' + origin)
 def offline = run('fn-offline', ['-o', '-Dunikernel.cacheDir=' + new File(target, 'fn-cache')])
+passed('offline', offline)
 assert !offline.contains('Kernel bundle unpacked into') : 'the offline run unpacked again instead of using the cache'
+
+// The same bundle through an OCI registry (Debian's docker-registry on a free loopback port): pushed by the
+// runtime project's push-kernel-bundle, pulled by the function project by digest, with no toolchain either.
+def registryBin = ['sh', '-c', 'command -v docker-registry'].execute().text.trim()
+assert registryBin : 'docker-registry is not installed: scripts/install-host-deps.sh installs it'
+def port = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()).withCloseable { it.localPort }
+def regDir = new File(target, 'registry')
+regDir.mkdirs()
+def config = new File(regDir, 'config.yml')
+config.text = "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${regDir}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n"
+def registry = new ProcessBuilder(registryBin, 'serve', config.path).redirectErrorStream(true)
+        .redirectOutput(new File(regDir, 'registry.log')).start()
+try {
+    def up = false
+    for (int i = 0; i < 100 && !up && registry.isAlive(); i++) {
+        try {
+            up = new URL("http://127.0.0.1:${port}/v2/").openConnection().with { connectTimeout = 1000; responseCode == 200 }
+        } catch (IOException notYet) {
+            Thread.sleep(100)
+        }
+    }
+    assert up : 'docker-registry did not answer within 10 s: ' + new File(regDir, 'registry.log').text
+    def image = "127.0.0.1:${port}/team/python-runtime:1"
+    def pushed = run('runtime-push', ['-Dunikernel.kernelBundleImage=' + image, '-Dunikernel.allowInsecureRegistries'],
+            basedir, ['unikernel:push-kernel-bundle'])
+    def pin = (pushed =~ /-Dunikernel\.kernel=(oci:\S+@sha256:[0-9a-f]{64})/)
+    assert pin.find() : 'push-kernel-bundle named no digest to pin:\n' + pushed
+    def fromRegistry = run('fn-oci', ['-Dunikernel.kernel=' + pin.group(1), '-Dunikernel.allowInsecureRegistries',
+            '-Dunikernel.cacheDir=' + new File(target, 'fn-oci-cache')])
+    passed('oci', fromRegistry)
+    assert fromRegistry.contains('Pulled the kernel bundle ' + pin.group(1)) : 'the kernel was not pulled from the registry'
+} finally {
+    registry.destroy()
+    registry.waitFor(10, TimeUnit.SECONDS)
+}
 evaluate(new File(itCommon, 'no-qemu-left.groovy'))('kernel-artifact-fn')
 true

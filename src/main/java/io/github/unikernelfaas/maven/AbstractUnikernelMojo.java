@@ -289,24 +289,35 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
         }
     }
 
+    /** Published kernels this JVM resolved already: every goal of a build names the same one. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, File> RESOLVED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** unikernel.kernel as a file: a path (relative to the project), or a published bundle unpacked in the cache. */
     private File resolveKernel() throws InterruptedException {
         if (kernel == null || kernel.isBlank()) {
             return null;
         }
-        java.util.Optional<KernelBundleRegistry.Reference> image = KernelBundleRegistry.Reference.parse(kernel.trim());
-        if (image.isPresent()) {
-            return KernelBundleRegistry.pull(image.get(), allowInsecureRegistries, repositorySession.isOffline(),
-                    cacheDir.toPath().resolve("kernels").resolve("bundles"), getLog()::info).toFile();
+        String spec = kernel.trim();
+        if (!spec.startsWith("mvn:") && !spec.startsWith("oci:")) {
+            File f = new File(spec);
+            return f.isAbsolute() || project == null || project.getBasedir() == null ? f
+                    : new File(project.getBasedir(), spec);
         }
-        java.util.Optional<KernelArtifact> published = KernelArtifact.parse(kernel.trim());
-        if (published.isPresent()) {
-            return published.get().resolve(repositorySystem, repositorySession,
-                    project.getRemoteProjectRepositories(), cacheDir.toPath(), getLog()::info).toFile();
+        String key = spec + "|" + cacheDir.getAbsolutePath() + "|" + repositorySession.isOffline();
+        File known = RESOLVED.get(key);
+        if (known != null && known.isDirectory()) {
+            return known;
         }
-        File f = new File(kernel.trim());
-        return f.isAbsolute() || project == null || project.getBasedir() == null ? f
-                : new File(project.getBasedir(), kernel.trim());
+        Path bundles = cacheDir.toPath().resolve("kernels").resolve("bundles");
+        java.util.Optional<KernelBundleRegistry.Reference> image = KernelBundleRegistry.Reference.parse(spec);
+        File resolved = image.isPresent()
+                ? KernelBundleRegistry.pull(image.get(), allowInsecureRegistries, repositorySession.isOffline(),
+                        bundles, getLog()::info).toFile()
+                : KernelArtifact.parse(spec).orElseThrow().resolve(repositorySystem, repositorySession,
+                        project.getRemoteProjectRepositories(), bundles, getLog()::info).toFile();
+        RESOLVED.put(key, resolved);
+        return resolved;
     }
 
     protected abstract void run() throws MojoExecutionException, MojoFailureException, InterruptedException;

@@ -44,9 +44,9 @@ record KernelArtifact(String groupId, String artifactId, String version, String 
                 + version;
     }
 
-    /** The bundle's directory in {@code cacheDir}/kernels/bundles, resolved and unpacked when needed. */
+    /** The bundle's directory in {@code bundles}, resolved and unpacked when needed. */
     Path resolve(RepositorySystem system, RepositorySystemSession session, List<RemoteRepository> repositories,
-            Path cacheDir, Consumer<String> log) throws InterruptedException {
+            Path bundles, Consumer<String> log) throws InterruptedException {
         ArtifactRequest request = new ArtifactRequest(
                 new DefaultArtifact(groupId, artifactId, classifier, EXTENSION, version), repositories, null);
         Path zip;
@@ -60,6 +60,6 @@ record KernelArtifact(String groupId, String artifactId, String version, String 
                     + " unikernel-runtime"), e).setting("unikernel.kernel");
         }
         log.accept("Kernel bundle " + coordinates() + ": " + zip);
-        return KernelBundleZip.unpack(zip, sha256, cacheDir.resolve("kernels").resolve("bundles"), log);
+        return KernelBundleZip.unpack(zip, sha256, bundles, log);
     }
 }
