@@ -1,4 +1,4 @@
-// The developer's side of a published kernel: fn/ resolves the bundle this IT deployed by its Maven coordinates
+// The developer's side of a published kernel: a project generated from the archetype resolves the bundle this IT deployed by its Maven coordinates
 // and verifies with no C toolchain on PATH: online from the team's file repository into a fresh local repository,
 // then offline (-o) from what that run cached.
 import java.util.concurrent.TimeUnit
@@ -31,13 +31,27 @@ probe.environment().put('PATH', noCc.path)
 def found = probe.start().text.trim()
 assert found.isEmpty() : 'the PATH without a toolchain still has ' + found
 
-def fn = new File(basedir, 'fn')
-// The invoker filters only the IT's own POM: fn/'s names the plugin the same way, filled in here.
-def fnPom = new File(fn, 'pom.xml')
-fnPom.setText(fnPom.getText('UTF-8').replace('@project.groupId@', 'io.github.unikernelfaas')
-        .replace('@project.artifactId@', 'unikernel-faas-maven-plugin').replace('@project.version@', pluginVersion.toString()), 'UTF-8')
 def mvn = new File(System.getProperty('maven.home'), 'bin/mvn')
-def settingsFile = child.settings(fn)
+def settingsFile = child.settings(basedir)
+// The developer's project, generated from the archetype, then pointed at the team's kernel as a user would: the
+// coordinates as a property (which -D still overrides) and the team's repository.
+def generated = new File(target, 'generated')
+def fn = new File(generated, 'fn')
+def genLog = new File(target, 'generate.log')
+def gen = new ProcessBuilder(([mvn.path] + child.args(settingsFile, localRepositoryPath) + [
+        'org.apache.maven.plugins:maven-archetype-plugin:3.3.1:generate', '-DinteractiveMode=false',
+        '-DarchetypeGroupId=io.github.unikernelfaas', '-DarchetypeArtifactId=unikernel-faas-python-archetype',
+        '-DarchetypeVersion=' + pluginVersion, '-DgroupId=com.example', '-DartifactId=fn', '-Dversion=1.0',
+        '-DoutputDirectory=' + generated])*.toString()).directory(target).redirectErrorStream(true).redirectOutput(genLog).start()
+assert gen.waitFor(300, TimeUnit.SECONDS) && gen.exitValue() == 0 : 'archetype:generate failed: ' + genLog.text
+def fnPom = new File(fn, 'pom.xml')
+def pomText = fnPom.getText('UTF-8')
+assert pomText.contains('</properties>') : 'the generated POM has no <properties>'
+def teamRepo = new File(target, 'team-repo').toURI().toString()
+fnPom.setText(pomText.replaceFirst('</properties>',
+        "  <unikernel.kernel>mvn:it.unikernelfaas:kernel-artifact-runtime:1</unikernel.kernel>\n  </properties>\n" +
+        "  <repositories><repository><id>team</id><url>${teamRepo}</url></repository></repositories>"), 'UTF-8')
+
 // The IT's own local repository holds the plugin; the deploy also installed the bundle there, which is taken
 // out so that the first run must download it from the team's repository.
 def freshRepo = new File(localRepositoryPath.toString())
@@ -60,7 +74,7 @@ def run = { String name, List extra, File dir = fn, List goals = ['verify'] ->
     out
 }
 def passed = { String name, String out ->
-    assert out.contains('PASS hello') : name + ': the event did not pass:\n' + out
+    assert out.contains('PASS hello') && out.contains('PASS anonymous') : name + ': the events did not pass:\n' + out
 }
 def online = run('fn-online', ['-Dunikernel.cacheDir=' + new File(target, 'fn-cache')])
 passed('online', online)
@@ -106,5 +120,5 @@ try {
     registry.destroy()
     registry.waitFor(10, TimeUnit.SECONDS)
 }
-evaluate(new File(itCommon, 'no-qemu-left.groovy'))('kernel-artifact-fn')
+evaluate(new File(itCommon, 'no-qemu-left.groovy'))('fn')
 true

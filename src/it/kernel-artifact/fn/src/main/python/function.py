@@ -1,2 +1,0 @@
-def handler(event):
-    return {"hello": (event or {}).get("name", "world")}
