@@ -97,7 +97,9 @@ public final class WarmStart {
                 g.guestPort(), g.virtio());
         VmConfig c = new VmConfig(config.machine(), fixed);
         StringBuilder sb = new StringBuilder("format 1\n");
-        List<String> command = c.machine().vmm().command(c, Path.of("qmp.sock"));
+        // The socket is host-side, so a fixed absolute one: a relative path would resolve against the working
+        // directory, and the same project in another directory would never restore.
+        List<String> command = c.machine().vmm().command(c, Path.of("/qmp.sock"));
         Path loaded = c.machine().vmm().initrd(c);
         for (String arg : command.subList(1, command.size())) {
             arg = replace(arg, g.kernel(), "@kernel");

@@ -172,6 +172,22 @@ class WarmStartTest {
     }
 
     @Test
+    void twoCopiesOfAProjectInDifferentDirectoriesShareTheKey() throws Exception {
+        VmConfig a = config("serve", RootKind.INITRD, 64);
+        Path other = Files.createDirectories(dir.resolve("elsewhere/copy"));
+        Path kernel = Files.copy(a.guest().kernel(), other.resolve("kernel"));
+        Path cpio = Files.copy(a.guest().fs0Initrd(), other.resolve("fs0.cpio"));
+        Path fs0 = Files.createDirectories(other.resolve("fs0"));
+        VmConfig b = new VmConfig(a.machine(), new Guest(kernel, null, a.guest().kernelArgs(), RootKind.INITRD, fs0,
+                cpio, Ports.free(), 8123, VirtioMode.LEGACY));
+        String inputs = WarmStart.inputs(a);
+        assertEquals(inputs, WarmStart.inputs(b));
+        // Maven runs in the project's directory: nothing host-side such as the QMP socket may depend on it.
+        String cwd = Path.of("").toAbsolutePath().toString();
+        assertFalse(inputs.contains(cwd) || WarmStart.inputs(b).contains(other.toString()), inputs);
+    }
+
+    @Test
     void theCacheKeepsTheNewestFewAndDropsTempDirectoriesOfKilledBuilds() throws Exception {
         SnapshotCache cache = new SnapshotCache(dir.resolve("snapshots"));
         Path stale = Files.createDirectories(dir.resolve("snapshots/.tmp-dead-1"));
