@@ -143,16 +143,25 @@ public record RuntimeEnv(Map<String, String> variables, Map<String, String> secr
                 + "; secrets: " + (secrets.isEmpty() ? "none" : String.join(", ", secrets.keySet()));
     }
 
-    /** Writes the wrapper's file (owner-only, via a temp file) into {@code appDir}; returns its path. */
-    public Path writeInto(Path appDir) {
+    /** The wrapper's file: one JSON object of every variable and secret. */
+    public byte[] json() {
         Map<String, String> all = new TreeMap<>(variables);
         all.putAll(secrets);
+        try {
+            return new ObjectMapper().writeValueAsBytes(all);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("A map of strings is always JSON", e);
+        }
+    }
+
+    /** Writes the wrapper's file (owner-only, via a temp file) into {@code appDir}; returns its path. */
+    public Path writeInto(Path appDir) {
         Path file = appDir.resolve(FILE);
         Path tmp = appDir.resolve(FILE + ".tmp");
         try {
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, new ObjectMapper().writeValueAsBytes(all));
+            Files.write(tmp, json());
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write " + file, e);

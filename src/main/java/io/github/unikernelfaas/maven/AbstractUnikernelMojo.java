@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.UnikernelException;
+import io.github.unikernelfaas.env.RuntimeFiles;
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.flavour.Flavour;
@@ -231,6 +232,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             if (kernel != null && kernel.isDirectory()) {
                 applyBundle(KernelBundle.read(kernel.toPath()));
             }
+            sweepRuntimeFiles();
             run();
         } catch (UnikernelException e) {
             throw new MojoFailureException(e.render(), e);
@@ -244,6 +246,13 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             throw new MojoExecutionException("Interrupted", e);
         } finally {
             afterRun();
+        }
+    }
+
+    /** Secrets a killed goal of this project left in the work directory go at the start of any goal. */
+    private void sweepRuntimeFiles() {
+        if (workDirectory != null) {
+            RuntimeFiles.sweep(workDir(), getLog()::warn);
         }
     }
 

@@ -113,6 +113,10 @@ public final class VirtualMachine implements AutoCloseable {
         Path combined = config.machine().vmm().initrd(config);
         Path tmp = combined.resolveSibling(combined.getFileName() + ".tmp");
         try {
+            // Owner-only from the start: with a run-time environment, fs0's CPIO holds secrets.
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             try (var out = Files.newOutputStream(tmp)) {
                 long n = Files.copy(config.guest().initrd(), out);
                 // Each archive of a concatenated initramfs starts on a 4-byte boundary.
