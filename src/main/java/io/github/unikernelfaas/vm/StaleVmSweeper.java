@@ -90,6 +90,11 @@ public final class StaleVmSweeper {
             stopped = Optional.of(pid);
         }
         deleteQuietly(pidFile);
+        try {
+            io.github.unikernelfaas.host.Trees.delete(LaunchPaths.besideRecord(pidFile)); // its links, never their targets
+        } catch (IOException ignored) {
+            // Links only: nothing lost.
+        }
         return stopped;
     }
 
