@@ -39,7 +39,11 @@ public final class WarmStart {
 
     /** @param dir where states live, e.g. {@code ~/.cache/unikernel-faas/snapshots} */
     public WarmStart(Path dir) {
-        this.cache = new SnapshotCache(dir);
+        this(new SnapshotCache(dir));
+    }
+
+    WarmStart(SnapshotCache cache) {
+        this.cache = cache;
     }
 
     public SnapshotCache cache() {
@@ -55,9 +59,18 @@ public final class WarmStart {
 
     /** The plan for this VM, or empty (and why, at info) when it cannot be snapshotted. */
     public Optional<Plan> plan(VmConfig config, java.util.function.Consumer<String> log) {
+        return plan(config, log, log);
+    }
+
+    /**
+     * As above; a saved state that cannot be restored (truncated, altered: its size or MAC does not match) is
+     * dropped, saying why at warn.
+     */
+    public Optional<Plan> plan(VmConfig config, java.util.function.Consumer<String> info,
+            java.util.function.Consumer<String> warn) {
         Optional<String> why = ineligible(config);
         if (why.isPresent()) {
-            log.accept("Warm start off for this VM: " + why.get() + "; every boot is cold");
+            info.accept("Warm start off for this VM: " + why.get() + "; every boot is cold");
             return Optional.empty();
         }
         Guest g = config.guest();
@@ -67,7 +80,18 @@ public final class WarmStart {
         }
         String inputs = inputs(config);
         String key = Digests.sha256(inputs).substring(0, 24);
-        return Optional.of(new Plan(key, inputs, cache.find(key)));
+        SnapshotCache.Lookup found = cache.lookup(key, inputs);
+        if (found.unusable().isPresent()) {
+            warn.accept("Warm start: dropping the saved state in " + cache.dir().resolve(key) + ": "
+                    + found.unusable().get() + "; booting cold (the boot saves a fresh one)");
+            try {
+                cache.remove(key, info);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmException("Interrupted while dropping a saved state", e);
+            }
+        }
+        return Optional.of(new Plan(key, inputs, found.state()));
     }
 
     /** Why QEMU cannot migrate this VM, if it cannot. */
@@ -219,7 +243,9 @@ public final class WarmStart {
         long t0 = System.nanoTime();
         try {
             prepare(vm.vm(), client);
-            long size = cache.store(plan.key(), plan.inputs(),
+            // A state holds at most the guest's RAM, plus a little device state.
+            long room = (vm.vm().config().machine().memoryMb() + 16L) << 20;
+            long size = cache.store(plan.key(), plan.inputs(), room,
                     file -> paused[0] = vm.vm().saveState(file, SAVE_TIMEOUT), log.info());
             log.info().accept(String.format("Warm start: saved the VM's state (%d MB; guest paused %.2f s, %.2f s in all)"
                     + " in %s: the next boot with the same kernel, fs0, arguments and QEMU restores it (-D%s=false"
