@@ -232,6 +232,17 @@ public final class VirtualMachine implements AutoCloseable {
      * QEMU exits (it does when the state does not fit the command line) or ends in another state.
      */
     public synchronized void resumeRestored(Duration timeout) throws IOException {
+        resumeRestored(timeout, () -> { });
+    }
+
+    /** A check that may refuse to let the loaded guest run. */
+    @FunctionalInterface
+    public interface Gate {
+        void check() throws IOException;
+    }
+
+    /** As above; {@code gate} runs once the state is loaded, before the guest runs a single instruction. */
+    public synchronized void resumeRestored(Duration timeout, Gate gate) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Qmp q = qmp(timeout);
         String status;
@@ -241,6 +252,7 @@ public final class VirtualMachine implements AutoCloseable {
             }
             sleep(5);
         }
+        gate.check();
         if (status.equals("paused") || status.equals("postmigrate")) {
             q.execute("cont", QMP_TIMEOUT);
         } else if (!status.equals("running")) {

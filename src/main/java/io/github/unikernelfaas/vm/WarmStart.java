@@ -158,9 +158,23 @@ public final class WarmStart {
         log.info().accept("Warm start: restoring the VM saved in " + state.getParent() + " under "
                 + config.machine().accelerator().description() + ", port 127.0.0.1:" + config.guest().hostPort()
                 + " -> guest " + config.guest().guestPort() + "; console: " + console);
-        VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project(), state);
+        // The MAC is checked while QEMU loads the state; the guest runs only once it matched.
+        java.util.concurrent.CompletableFuture<Optional<String>> mac = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> cache.verify(plan.key(), plan.inputs()));
+        VirtualMachine vm;
         try {
-            vm.resumeRestored(RESTORE_TIMEOUT);
+            vm = VirtualMachine.start(config, console, record.file(), record.project(), state);
+        } catch (RuntimeException e) {
+            mac.cancel(true);
+            throw e;
+        }
+        try {
+            vm.resumeRestored(RESTORE_TIMEOUT, () -> {
+                Optional<String> bad = mac.join();
+                if (bad.isPresent()) {
+                    throw new Rejected(bad.get());
+                }
+            });
             double ready = Readiness.await(vm, client, RESTORE_TIMEOUT, Duration.ofMillis(10), line -> { });
             Reseeded r = reseed(vm, client);
             log.info().accept(String.format("Warm start: restored and answering after %.2f s; re-seeded %s; guest wall"
@@ -172,6 +186,12 @@ public final class WarmStart {
                         + " wants -D%s=false", r.lagSeconds(), PROPERTY));
             }
             return Optional.of(new FunctionVm(vm, ready, true));
+        } catch (Rejected e) {
+            vm.close();
+            log.warn().accept("Warm start: dropping the saved state in " + state.getParent() + ": " + e.getMessage()
+                    + "; booting cold (the boot saves a fresh one)");
+            cache.remove(plan.key(), log.info());
+            return Optional.empty();
         } catch (IOException | VmException e) {
             vm.close();
             String tail = String.join(" | ", ConsoleLog.tail(console, 3));
@@ -179,6 +199,13 @@ public final class WarmStart {
                     + (tail.isEmpty() ? "" : "; console: " + tail) + "): dropping the saved state, booting cold");
             cache.remove(plan.key(), log.info());
             return Optional.empty();
+        }
+    }
+
+    /** A saved state that must not run (its MAC does not match). */
+    private static final class Rejected extends IOException {
+        Rejected(String why) {
+            super(why);
         }
     }
 
