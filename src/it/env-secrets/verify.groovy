@@ -5,6 +5,7 @@ assert log.count('PASS env (') == 2 : 'the env case passes under both roots'
 assert log.count('fs0 as an initrd:') == 1 : 'one run with the initrd root, one with 9p'
 assert log.contains('Run-time environment: ')
 assert log =~ /secrets: API_TOKEN/
+assert log.contains('Deleted the run-time environment files (secrets) a killed build left') : 'setup.groovy\'s leftover was swept'
 def secret = 's3cr=t'
 assert !log.contains(secret) : 'the secret is in the build log'
 def target = new File(basedir, 'target')

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.unikernelfaas.guest.GuestContract;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,27 +60,78 @@ public record RuntimeEnv(Map<String, String> variables, Map<String, String> secr
         return new RuntimeEnv(vars, secrets);
     }
 
-    /** One file per secret: its name is the variable, its content (UTF-8, one trailing newline dropped) the value. */
+    /**
+     * One file per secret: its name is the variable, its content (UTF-8, one trailing newline dropped) the value.
+     * Dot files are skipped; anything else that is not a readable UTF-8 file (a directory, a dangling link, bytes
+     * that are not UTF-8) fails, naming the file: a secret the handler silently lacks is worse than a refusal.
+     */
     static Map<String, String> readSecrets(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
             return Map.of();
         }
         Map<String, String> secrets = new TreeMap<>();
+        List<Path> entries;
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.startsWith(".") || !Files.isRegularFile(f)) {
-                    continue; // .gitignore, editors' dot files
-                }
-                String value = Files.readString(f, StandardCharsets.UTF_8);
-                value = value.endsWith("\r\n") ? value.substring(0, value.length() - 2)
-                        : value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
-                secrets.put(Names.check(name, dir.toString()), value);
-            }
+            entries = files.sorted().toList();
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not read the secrets in " + dir, e);
+            throw secretError("Could not list the secrets in " + dir + ": " + e.getMessage());
+        }
+        for (Path f : entries) {
+            String name = f.getFileName().toString();
+            if (name.startsWith(".")) {
+                continue; // .gitignore, editors' dot files
+            }
+            if (!Files.isRegularFile(f)) {
+                throw secretError(f + " is " + kind(f) + ", not a file: " + dir + " holds one file per secret, named"
+                        + " after its variable and holding its value; move it out (or name it with a leading dot)");
+            }
+            Names.check(name, dir.toString());
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(f);
+            } catch (IOException e) {
+                throw secretError("Could not read the secret " + f + ": " + e.getMessage());
+            }
+            String value = utf8(bytes).orElseThrow(() -> secretError("The secret " + f + " is not UTF-8 text (at byte offset "
+                    + badByte(bytes) + " of " + bytes.length + "): write its value as UTF-8 (a binary key as base64,"
+                    + " say)"));
+            value = value.endsWith("\r\n") ? value.substring(0, value.length() - 2)
+                    : value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
+            secrets.put(name, value);
         }
         return secrets;
+    }
+
+    private static java.util.Optional<String> utf8(byte[] bytes) {
+        try {
+            return java.util.Optional.of(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The offset of the first byte that is not UTF-8. */
+    private static int badByte(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        StandardCharsets.UTF_8.newDecoder().decode(in, CharBuffer.allocate(bytes.length), true);
+        return in.position();
+    }
+
+    private static EnvException secretError(String message) {
+        EnvException e = new EnvException(message);
+        e.setting("unikernel.secretsDirectory");
+        return e;
+    }
+
+    private static String kind(Path f) {
+        if (Files.isSymbolicLink(f)) {
+            try {
+                return "a link to " + Files.readSymbolicLink(f) + (Files.exists(f) ? "" : ", which does not exist");
+            } catch (IOException e) {
+                return "a link that cannot be read";
+            }
+        }
+        return Files.isDirectory(f) ? "a directory" : "a special file (pipe, socket or device)";
     }
 
     public boolean isEmpty() {
@@ -90,16 +144,25 @@ public record RuntimeEnv(Map<String, String> variables, Map<String, String> secr
                 + "; secrets: " + (secrets.isEmpty() ? "none" : String.join(", ", secrets.keySet()));
     }
 
-    /** Writes the wrapper's file (owner-only, via a temp file) into {@code appDir}; returns its path. */
-    public Path writeInto(Path appDir) {
+    /** The wrapper's file: one JSON object of every variable and secret. */
+    public byte[] json() {
         Map<String, String> all = new TreeMap<>(variables);
         all.putAll(secrets);
+        try {
+            return new ObjectMapper().writeValueAsBytes(all);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("A map of strings is always JSON", e);
+        }
+    }
+
+    /** Writes the wrapper's file (owner-only, via a temp file) into {@code appDir}; returns its path. */
+    public Path writeInto(Path appDir) {
         Path file = appDir.resolve(FILE);
         Path tmp = appDir.resolve(FILE + ".tmp");
         try {
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, new ObjectMapper().writeValueAsBytes(all));
+            Files.write(tmp, json());
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write " + file, e);

@@ -2,6 +2,7 @@ package io.github.unikernelfaas.maven;
 
 import io.github.unikernelfaas.SettingRange;
 import io.github.unikernelfaas.UnikernelException;
+import io.github.unikernelfaas.env.RuntimeFiles;
 import io.github.unikernelfaas.host.HostTool;
 import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.flavour.Flavour;
@@ -256,6 +257,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
                 applyBundle(kernelBundle);
             }
             checkSettings();
+            sweepRuntimeFiles();
             run();
         } catch (UnikernelException e) {
             throw new MojoFailureException(e.render(), e);
@@ -278,6 +280,13 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
      */
     protected void checkSettings() {
         SettingRange.GUEST_PORT.check(guestPort);
+    }
+
+    /** Secrets a killed goal of this project left in the work directory go at the start of any goal. */
+    private void sweepRuntimeFiles() {
+        if (workDirectory != null) {
+            RuntimeFiles.sweep(workDir(), getLog()::warn);
+        }
     }
 
     /** Runs when the goal ends, however it ends (not on Ctrl-C: use a shutdown hook for that). */

@@ -16,14 +16,12 @@ import io.github.unikernelfaas.vm.VmConfig;
 import io.github.unikernelfaas.vm.VmRecord;
 import io.github.unikernelfaas.vm.WarmStart;
 import io.github.unikernelfaas.env.RuntimeEnv;
-import io.github.unikernelfaas.host.Trees;
-import io.github.unikernelfaas.rootfs.Fs0Cpio;
+import io.github.unikernelfaas.env.RuntimeFiles;
 import java.io.File;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.maven.execution.MavenSession;
@@ -102,9 +100,8 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
 
     private boolean acceleratorNoted;
 
-    /** Run-time files holding environment values, deleted when the goal ends (or on Ctrl-C). */
-    private final List<Path> runtimeFiles = new ArrayList<>();
-    private Thread runtimeFilesHook;
+    /** This goal's run-time files holding environment values: owner-only, deleted when the goal ends. */
+    private RuntimeFiles runtimeFiles;
 
     @Override
     protected void checkSettings() {
@@ -145,18 +142,15 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
             getLog().info("Warm start off: the VM holds secrets, and a saved state would keep them on disk");
             warmStart = false;
         }
-        registerCleanup();
-        Path file = env.writeInto(fs0Layout().app());
-        runtimeFiles.add(file);
+        if (runtimeFiles == null) {
+            runtimeFiles = RuntimeFiles.create(workDir(), getLog()::info);
+        }
         if (root != RootKind.INITRD) {
+            runtimeFiles.writeEnvFile(env, fs0Layout().app());
             return fs0Initrd();
         }
-        Path dir = workDir().resolve("run");
-        runtimeFiles.add(dir);
-        Path cpio = dir.resolve("fs0.cpio");
-        Fs0Cpio.write(fs0.toPath(), cpio, initrdRoot);
-        RuntimeEnv.deleteQuietly(List.of(file));
-        return cpio;
+        String app = fs0.toPath().relativize(fs0Layout().app()).toString().replace('\\', '/');
+        return runtimeFiles.writeInitrd(env, fs0.toPath(), initrdRoot, app);
     }
 
     private static Map<String, String> toMap(java.util.Properties p) {
@@ -165,37 +159,11 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
         return m;
     }
 
-    private void registerCleanup() {
-        if (runtimeFilesHook == null) {
-            runtimeFilesHook = new Thread(this::deleteRuntimeFiles, "unikernel-faas-env-cleanup");
-            Runtime.getRuntime().addShutdownHook(runtimeFilesHook);
-        }
-    }
-
-    private void deleteRuntimeFiles() {
-        for (Path p : runtimeFiles) {
-            if (java.nio.file.Files.isDirectory(p)) {
-                try {
-                    Trees.delete(p);
-                } catch (java.io.IOException | RuntimeException ignored) {
-                    // Best effort on the way out.
-                }
-            } else {
-                RuntimeEnv.deleteQuietly(List.of(p));
-            }
-        }
-    }
-
     @Override
     protected void afterRun() {
-        deleteRuntimeFiles();
-        if (runtimeFilesHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(runtimeFilesHook);
-            } catch (IllegalStateException ignored) {
-                // Already shutting down: the hook runs.
-            }
-            runtimeFilesHook = null;
+        if (runtimeFiles != null) {
+            runtimeFiles.close();
+            runtimeFiles = null;
         }
     }
 

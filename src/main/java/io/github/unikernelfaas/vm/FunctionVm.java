@@ -55,7 +55,7 @@ public final class FunctionVm implements AutoCloseable {
         }
         choice.note().ifPresent(log.warn());
         VmConfig first = config.withAccelerator(choice.first());
-        Optional<WarmStart.Plan> plan = warm == null ? Optional.empty() : warm.plan(first, log.info());
+        Optional<WarmStart.Plan> plan = warm == null ? Optional.empty() : warm.plan(first, log.info(), log.warn());
         try {
             if (plan.isPresent() && plan.get().saved().isPresent()) {
                 Optional<FunctionVm> restored = warm.restore(plan.get(), first, workDir, record, client, log);

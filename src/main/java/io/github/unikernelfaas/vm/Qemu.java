@@ -40,7 +40,7 @@ public final class Qemu implements Vmm {
 
     /** @param qmpSocket where QEMU listens for QMP */
     @Override
-    public List<String> command(VmConfig config, Path qmpSocket) {
+    public List<String> command(VmConfig config, Path qmpSocket, java.util.function.UnaryOperator<Path> files) {
         Machine m = config.machine();
         Guest g = config.guest();
         List<String> cmd = new ArrayList<>();
@@ -58,11 +58,11 @@ public final class Qemu implements Vmm {
         cmd.add("-serial");
         cmd.add("stdio");
         cmd.add("-kernel");
-        cmd.add(g.kernel().toString());
+        cmd.add(files.apply(g.kernel()).toString());
         Path initrd = initrd(config);
         if (initrd != null) {
             cmd.add("-initrd");
-            cmd.add(initrd.toString());
+            cmd.add(files.apply(initrd).toString());
         }
         String args = g.resolvedKernelArgs();
         if (!args.isEmpty()) {
@@ -71,7 +71,7 @@ public final class Qemu implements Vmm {
         }
         if (g.root() == RootKind.NINE_P) {
             cmd.add("-fsdev");
-            cmd.add("local,id=fs0,path=" + escape(g.fs0().toAbsolutePath().toString())
+            cmd.add("local,id=fs0,path=" + escape(files.apply(g.fs0().toAbsolutePath()).toString())
                     + ",security_model=none,readonly=on");
             cmd.add("-device");
             cmd.add("virtio-9p-pci,fsdev=fs0,mount_tag=fs0" + virtioFlags(g.virtio()));

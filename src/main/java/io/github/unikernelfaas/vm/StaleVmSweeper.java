@@ -39,8 +39,7 @@ public final class StaleVmSweeper {
         if (tag != null && !tag.isBlank()) {
             sb.append("name=").append(tag).append('\n');
         }
-        sb.append("owner=").append(owner.pid()).append(' ')
-                .append(owner.info().startInstant().map(i -> Long.toString(i.toEpochMilli())).orElse("-")).append('\n');
+        sb.append("owner=").append(io.github.unikernelfaas.host.Owner.describe(owner)).append('\n');
         if (project != null) {
             sb.append("project=").append(project).append('\n');
         }
@@ -91,6 +90,11 @@ public final class StaleVmSweeper {
             stopped = Optional.of(pid);
         }
         deleteQuietly(pidFile);
+        try {
+            io.github.unikernelfaas.host.Trees.delete(LaunchPaths.besideRecord(pidFile)); // its links, never their targets
+        } catch (IOException ignored) {
+            // Links only: nothing lost.
+        }
         return stopped;
     }
 
@@ -100,22 +104,7 @@ public final class StaleVmSweeper {
      * owner, or none recorded (an older record).
      */
     static Optional<ProcessHandle> liveOwner(String owner) {
-        if (owner == null) {
-            return Optional.empty();
-        }
-        String[] parts = owner.trim().split(" ");
-        long pid;
-        try {
-            pid = Long.parseLong(parts[0]);
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        if (pid == ProcessHandle.current().pid()) {
-            return Optional.empty();
-        }
-        String started = parts.length > 1 ? parts[1] : "-";
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> started.equals("-")
-                || h.info().startInstant().map(i -> Long.toString(i.toEpochMilli()).equals(started)).orElse(true));
+        return io.github.unikernelfaas.host.Owner.liveOther(owner);
     }
 
     private static String field(Path pidFile, String prefix) {

@@ -20,6 +20,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final Path consoleLog;
     private final Path pidFile;
     private final Path qmpSocket;
+    private final LaunchPaths paths;
     private final Thread shutdownHook;
     private final long startNanos;
     private Qmp qmp;
@@ -30,16 +31,15 @@ public final class VirtualMachine implements AutoCloseable {
     /** What QEMU prints when KVM cannot execute the guest (the vCPU then stops, QEMU stays alive). */
     static final String KVM_INTERNAL_ERROR = "KVM internal error";
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(1);
-    /** Unix socket paths are limited to 108 bytes; longer work directories get a private temp directory. */
-    private static final int MAX_SOCKET_PATH = 100;
 
     private VirtualMachine(VmConfig config, Process process, Path consoleLog, Path pidFile, Path qmpSocket,
-            long startNanos) {
+            LaunchPaths paths, long startNanos) {
         this.config = config;
         this.process = process;
         this.consoleLog = consoleLog;
         this.pidFile = pidFile;
         this.qmpSocket = qmpSocket;
+        this.paths = paths;
         this.startNanos = startNanos;
         this.shutdownHook = new Thread(this::kill, "unikernel-faas-qemu-stop");
     }
@@ -80,12 +80,15 @@ public final class VirtualMachine implements AutoCloseable {
             }
             combineInitrds(config);
         }
+        // QEMU splits some paths at commas and spaces: those reach it as links in a private directory.
+        LaunchPaths paths = new LaunchPaths(LaunchPaths.besideRecord(pidFile.toAbsolutePath()));
         try {
             Files.createDirectories(consoleLog.toAbsolutePath().getParent());
             Files.createDirectories(pidFile.toAbsolutePath().getParent());
-            Path qmpSocket = qmpSocket(consoleLog.toAbsolutePath().resolveSibling("qmp.sock"));
+            Path qmpSocket = paths.socket(consoleLog.toAbsolutePath().resolveSibling("qmp.sock"));
             Files.deleteIfExists(qmpSocket);
-            List<String> command = new java.util.ArrayList<>(config.machine().vmm().command(config, qmpSocket));
+            List<String> command = new java.util.ArrayList<>(config.machine().vmm().command(config, qmpSocket,
+                    paths::file));
             if (restoreFrom != null) {
                 command.addAll(config.machine().vmm().restoreArgs(restoreFrom));
             }
@@ -96,12 +99,16 @@ public final class VirtualMachine implements AutoCloseable {
                     .redirectInput(ProcessBuilder.Redirect.PIPE);
             long t0 = System.nanoTime();
             Process p = pb.start();
-            VirtualMachine vm = new VirtualMachine(config, p, consoleLog, pidFile, qmpSocket, t0);
+            VirtualMachine vm = new VirtualMachine(config, p, consoleLog, pidFile, qmpSocket, paths, t0);
             Runtime.getRuntime().addShutdownHook(vm.shutdownHook);
             StaleVmSweeper.record(pidFile, p.pid(), config.machine().name(), project);
             return vm;
         } catch (IOException e) {
+            paths.close();
             throw new VmException("Could not start " + config.machine().binary() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            paths.close();
+            throw e;
         }
     }
 
@@ -113,6 +120,10 @@ public final class VirtualMachine implements AutoCloseable {
         Path combined = config.machine().vmm().initrd(config);
         Path tmp = combined.resolveSibling(combined.getFileName() + ".tmp");
         try {
+            // Owner-only from the start: with a run-time environment, fs0's CPIO holds secrets.
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             try (var out = Files.newOutputStream(tmp)) {
                 long n = Files.copy(config.guest().initrd(), out);
                 // Each archive of a concatenated initramfs starts on a 4-byte boundary.
@@ -124,13 +135,6 @@ public final class VirtualMachine implements AutoCloseable {
         } catch (IOException e) {
             throw new VmException("Could not write " + combined + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Path qmpSocket(Path preferred) throws IOException {
-        if (preferred.toString().length() <= MAX_SOCKET_PATH) {
-            return preferred;
-        }
-        return Files.createTempDirectory("ukfaas-qmp").resolve("qmp.sock");
     }
 
     private static void checkFile(Path file, String what, String property) {
@@ -228,6 +232,17 @@ public final class VirtualMachine implements AutoCloseable {
      * QEMU exits (it does when the state does not fit the command line) or ends in another state.
      */
     public synchronized void resumeRestored(Duration timeout) throws IOException {
+        resumeRestored(timeout, () -> { });
+    }
+
+    /** A check that may refuse to let the loaded guest run. */
+    @FunctionalInterface
+    public interface Gate {
+        void check() throws IOException;
+    }
+
+    /** As above; {@code gate} runs once the state is loaded, before the guest runs a single instruction. */
+    public synchronized void resumeRestored(Duration timeout, Gate gate) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Qmp q = qmp(timeout);
         String status;
@@ -237,6 +252,7 @@ public final class VirtualMachine implements AutoCloseable {
             }
             sleep(5);
         }
+        gate.check();
         if (status.equals("paused") || status.equals("postmigrate")) {
             q.execute("cont", QMP_TIMEOUT);
         } else if (!status.equals("running")) {
@@ -326,6 +342,7 @@ public final class VirtualMachine implements AutoCloseable {
             if (qmpSocket.getParent().getFileName().toString().startsWith("ukfaas-qmp")) {
                 Files.deleteIfExists(qmpSocket.getParent());
             }
+            paths.close();
             if (StaleVmSweeper.recordedPid(pidFile).filter(pid -> pid == process.pid()).isPresent()) {
                 Files.delete(pidFile);
             }

@@ -20,7 +20,12 @@ public interface Vmm {
      * @param control where the VMM listens for its machine protocol (the run state tells a KVM failure
      *                from a slow guest)
      */
-    List<String> command(VmConfig config, Path control);
+    default List<String> command(VmConfig config, Path control) {
+        return command(config, control, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As above, with each file the VMM opens (kernel, initrd, shared directory) passed through {@code files}. */
+    List<String> command(VmConfig config, Path control, java.util.function.UnaryOperator<Path> files);
 
     /** The file the VMM loads as initrd for this config, if any (may need writing first). */
     Path initrd(VmConfig config);

@@ -40,7 +40,11 @@ public final class WarmStart {
 
     /** @param dir where states live, e.g. {@code ~/.cache/unikernel-faas/snapshots} */
     public WarmStart(Path dir) {
-        this.cache = new SnapshotCache(dir);
+        this(new SnapshotCache(dir));
+    }
+
+    WarmStart(SnapshotCache cache) {
+        this.cache = cache;
     }
 
     public SnapshotCache cache() {
@@ -56,9 +60,18 @@ public final class WarmStart {
 
     /** The plan for this VM, or empty (and why, at info) when it cannot be snapshotted. */
     public Optional<Plan> plan(VmConfig config, java.util.function.Consumer<String> log) {
+        return plan(config, log, log);
+    }
+
+    /**
+     * As above; a saved state that cannot be restored (truncated, altered: its size or MAC does not match) is
+     * dropped, saying why at warn.
+     */
+    public Optional<Plan> plan(VmConfig config, java.util.function.Consumer<String> info,
+            java.util.function.Consumer<String> warn) {
         Optional<String> why = ineligible(config);
         if (why.isPresent()) {
-            log.accept("Warm start off for this VM: " + why.get() + "; every boot is cold");
+            info.accept("Warm start off for this VM: " + why.get() + "; every boot is cold");
             return Optional.empty();
         }
         Guest g = config.guest();
@@ -68,7 +81,18 @@ public final class WarmStart {
         }
         String inputs = inputs(config);
         String key = Digests.sha256(inputs).substring(0, 24);
-        return Optional.of(new Plan(key, inputs, cache.find(key)));
+        SnapshotCache.Lookup found = cache.lookup(key, inputs);
+        if (found.unusable().isPresent()) {
+            warn.accept("Warm start: dropping the saved state in " + cache.dir().resolve(key) + ": "
+                    + found.unusable().get() + "; booting cold (the boot saves a fresh one)");
+            try {
+                cache.remove(key, info);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmException("Interrupted while dropping a saved state", e);
+            }
+        }
+        return Optional.of(new Plan(key, inputs, found.state()));
     }
 
     /** Why QEMU cannot migrate this VM, if it cannot. */
@@ -98,7 +122,9 @@ public final class WarmStart {
                 g.guestPort(), g.virtio());
         VmConfig c = new VmConfig(config.machine(), fixed);
         StringBuilder sb = new StringBuilder("format 1\n");
-        List<String> command = c.machine().vmm().command(c, Path.of("qmp.sock"));
+        // The socket is host-side, so a fixed absolute one: a relative path would resolve against the working
+        // directory, and the same project in another directory would never restore.
+        List<String> command = c.machine().vmm().command(c, Path.of("/qmp.sock"));
         Path loaded = c.machine().vmm().initrd(c);
         for (String arg : command.subList(1, command.size())) {
             arg = replace(arg, g.kernel(), "@kernel");
@@ -133,9 +159,23 @@ public final class WarmStart {
         log.info().accept("Warm start: restoring the VM saved in " + state.getParent() + " under "
                 + config.machine().accelerator().description() + ", port 127.0.0.1:" + config.guest().hostPort()
                 + " -> guest " + config.guest().guestPort() + "; console: " + console);
-        VirtualMachine vm = VirtualMachine.start(config, console, record.file(), record.project(), state);
+        // The MAC is checked while QEMU loads the state; the guest runs only once it matched.
+        java.util.concurrent.CompletableFuture<Optional<String>> mac = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> cache.verify(plan.key(), plan.inputs()));
+        VirtualMachine vm;
         try {
-            vm.resumeRestored(RESTORE_TIMEOUT);
+            vm = VirtualMachine.start(config, console, record.file(), record.project(), state);
+        } catch (RuntimeException e) {
+            mac.cancel(true);
+            throw e;
+        }
+        try {
+            vm.resumeRestored(RESTORE_TIMEOUT, () -> {
+                Optional<String> bad = mac.join();
+                if (bad.isPresent()) {
+                    throw new Rejected(bad.get());
+                }
+            });
             double ready = Readiness.await(vm, client, RESTORE_TIMEOUT, Duration.ofMillis(10), line -> { });
             Reseeded r = reseed(vm, client);
             log.info().accept(String.format("Warm start: restored and answering after %.2f s; re-seeded %s; guest wall"
@@ -147,6 +187,12 @@ public final class WarmStart {
                         + " wants -D%s=false", r.lagSeconds(), PROPERTY));
             }
             return Optional.of(new FunctionVm(vm, ready, true));
+        } catch (Rejected e) {
+            vm.close();
+            log.warn().accept("Warm start: dropping the saved state in " + state.getParent() + ": " + e.getMessage()
+                    + "; booting cold (the boot saves a fresh one)");
+            cache.remove(plan.key(), log.info());
+            return Optional.empty();
         } catch (IOException | VmException e) {
             vm.close();
             String tail = String.join(" | ", ConsoleLog.tail(console, 3));
@@ -154,6 +200,13 @@ public final class WarmStart {
                     + (tail.isEmpty() ? "" : "; console: " + tail) + "): dropping the saved state, booting cold");
             cache.remove(plan.key(), log.info());
             return Optional.empty();
+        }
+    }
+
+    /** A saved state that must not run (its MAC does not match). */
+    private static final class Rejected extends IOException {
+        Rejected(String why) {
+            super(why);
         }
     }
 
@@ -218,7 +271,9 @@ public final class WarmStart {
         long t0 = System.nanoTime();
         try {
             prepare(vm.vm(), client);
-            long size = cache.store(plan.key(), plan.inputs(),
+            // A state holds at most the guest's RAM, plus a little device state.
+            long room = (vm.vm().config().machine().memoryMb() + 16L) << 20;
+            long size = cache.store(plan.key(), plan.inputs(), room,
                     file -> paused[0] = vm.vm().saveState(file, SAVE_TIMEOUT), log.info());
             log.info().accept(String.format("Warm start: saved the VM's state (%d MB; guest paused %.2f s, %.2f s in all)"
                     + " in %s: the next boot with the same kernel, fs0, arguments and QEMU restores it (-D%s=false"

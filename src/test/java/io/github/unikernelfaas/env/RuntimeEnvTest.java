@@ -68,4 +68,44 @@ class RuntimeEnvTest {
         Map<?, ?> back = new ObjectMapper().readValue(Files.readString(file, StandardCharsets.UTF_8), Map.class);
         assertEquals(Map.of("V", "a=b \"q\"\nx", "S", "h\u00e9llo \u2603"), back);
     }
+
+    @Test
+    void aSecretThatIsNotUtf8IsRefusedNamingTheFileAndTheOffset() throws IOException {
+        Path secrets = Files.createDirectory(dir.resolve(".secrets"));
+        Files.write(secrets.resolve("KEY"), new byte[] {'a', 'b', (byte) 0xff, 'c'});
+        EnvException e = assertThrows(EnvException.class,
+                () -> RuntimeEnv.collect(dir.resolve(".env"), null, Map.of(), secrets));
+        assertTrue(e.getMessage().contains(secrets.resolve("KEY").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("not UTF-8 text (at byte offset 2 of 4)"), e.getMessage());
+        assertTrue(e.render().contains("-Dunikernel.secretsDirectory"), e.render());
+    }
+
+    @Test
+    void aSubdirectoryInTheSecretsIsRefusedNotSkipped() throws IOException {
+        Path secrets = Files.createDirectory(dir.resolve(".secrets"));
+        Files.writeString(secrets.resolve("A"), "a");
+        Files.createDirectory(secrets.resolve("B"));
+        EnvException e = assertThrows(EnvException.class,
+                () -> RuntimeEnv.collect(dir.resolve(".env"), null, Map.of(), secrets));
+        assertTrue(e.getMessage().contains(secrets.resolve("B") + " is a directory, not a file"), e.getMessage());
+    }
+
+    @Test
+    void aDanglingLinkInTheSecretsIsRefusedNamingItsTarget() throws IOException {
+        Path secrets = Files.createDirectory(dir.resolve(".secrets"));
+        Files.createSymbolicLink(secrets.resolve("TOKEN"), dir.resolve("gone"));
+        EnvException e = assertThrows(EnvException.class,
+                () -> RuntimeEnv.collect(dir.resolve(".env"), null, Map.of(), secrets));
+        assertTrue(e.getMessage().contains(secrets.resolve("TOKEN") + " is a link to " + dir.resolve("gone")
+                + ", which does not exist"), e.getMessage());
+    }
+
+    @Test
+    void aLinkToAFileIsASecretAndDotEntriesAreStillSkipped() throws IOException {
+        Path secrets = Files.createDirectory(dir.resolve(".secrets"));
+        Files.writeString(dir.resolve("real"), "v\n");
+        Files.createSymbolicLink(secrets.resolve("LINKED"), dir.resolve("real"));
+        Files.createDirectory(secrets.resolve(".git"));
+        assertEquals(Map.of("LINKED", "v"), RuntimeEnv.collect(dir.resolve(".env"), null, Map.of(), secrets).secrets());
+    }
 }

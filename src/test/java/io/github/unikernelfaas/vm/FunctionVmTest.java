@@ -211,6 +211,23 @@ class FunctionVmTest {
     }
 
     @Test
+    void theCombinedInitrdBesideARunTimeCopyIsOwnerOnlyWhileTheVmRuns() throws Exception {
+        VmConfig c = config("serve");
+        Path own = Files.write(dir.resolve("own.img"), new byte[] {1, 2, 3, 4});
+        Path run = Files.createDirectory(dir.resolve("run"), java.nio.file.attribute.PosixFilePermissions
+                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Path cpio = Files.write(run.resolve("fs0.cpio"), "secret".getBytes());
+        VmConfig initrd = new VmConfig(c.machine(), new Guest(c.guest().kernel(), own, "", RootKind.INITRD, null, cpio,
+                c.guest().hostPort(), 8123, VirtioMode.LEGACY));
+        try (FunctionVm vm = FunctionVm.boot(initrd, dir.resolve("work"), http, Duration.ofSeconds(30), log::add)) {
+            Path combined = run.resolve(Qemu.COMBINED_INITRD);
+            assertTrue(Files.isRegularFile(combined));
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(combined)), "it holds fs0's CPIO, which holds the secrets");
+        }
+    }
+
+    @Test
     void aMissingInitrdRootSaysHowToBuildIt() throws Exception {
         VmConfig c = config("serve");
         VmConfig initrd = new VmConfig(new Machine(Qemu.INSTANCE, c.machine().binary(), Accelerator.TCG, 64, List.of(), "t"),

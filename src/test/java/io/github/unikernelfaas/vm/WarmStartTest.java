@@ -94,8 +94,10 @@ class WarmStartTest {
         String key = warm.plan(c, info::add).orElseThrow().key();
         Path state = dir.resolve("snapshots").resolve(key).resolve(SnapshotCache.STATE);
         assertTrue(Files.isRegularFile(state), "the cold boot saved its state: " + info + " " + warn);
-        Files.writeString(state, "GARBAGE-STATE serve"); // same length as the real one: only QEMU notices
+        Files.writeString(state, "GARBAGE-STATE serve"); // same length, and signed: only QEMU notices
         Files.writeString(state.resolveSibling(SnapshotCache.COMPLETE), Files.size(state) + "\n");
+        Files.writeString(state.resolveSibling(SnapshotCache.MAC), SnapshotCache.mac(Files.readAllBytes(
+                dir.resolve("snapshots").resolve(SnapshotCache.MAC_KEY)), key, WarmStart.inputs(c), state));
         try (FunctionVm vm = boot(withPort(c, Ports.free()), warm)) {
             assertFalse(vm.restored());
             assertTrue(vm.isAlive());
@@ -112,13 +114,110 @@ class WarmStartTest {
         String key = warm.plan(c, info::add).orElseThrow().key();
         Path entry = Files.createDirectories(dir.resolve("snapshots").resolve(key));
         Files.writeString(entry.resolve(SnapshotCache.STATE), "FAKE-STATE se"); // no complete marker
-        assertTrue(warm.plan(c, info::add).orElseThrow().saved().isEmpty());
+        assertTrue(warm.plan(c, info::add, warn::add).orElseThrow().saved().isEmpty());
+        assertTrue(warn.get(0).endsWith(": the entry has no completion marker (a save that was cut short); booting cold"
+                + " (the boot saves a fresh one)"), warn.toString());
+        assertFalse(Files.exists(entry), "dropped");
+        Files.createDirectories(entry);
+        Files.writeString(entry.resolve(SnapshotCache.STATE), "FAKE-STATE se");
         Files.writeString(entry.resolve(SnapshotCache.COMPLETE), "999\n"); // a marker of another size
-        assertTrue(warm.plan(c, info::add).orElseThrow().saved().isEmpty());
+        assertTrue(warm.plan(c, info::add, warn::add).orElseThrow().saved().isEmpty());
+        assertTrue(warn.get(1).contains("the state is 13 bytes where 999 were saved"), warn.toString());
+        warn.clear();
         try (FunctionVm vm = boot(c, warm)) {
             assertFalse(vm.restored());
         }
         assertEquals("FAKE-STATE serve\n", Files.readString(entry.resolve(SnapshotCache.STATE)));
+    }
+
+    /** A cold boot that saved; returns the state file. */
+    private Path saved(WarmStart warm, VmConfig c) throws Exception {
+        boot(c, warm).close();
+        String key = warm.plan(c, info::add).orElseThrow().key();
+        Path state = dir.resolve("snapshots").resolve(key).resolve(SnapshotCache.STATE);
+        assertTrue(Files.isRegularFile(state), "the cold boot saved its state: " + info + " " + warn);
+        return state;
+    }
+
+    @Test
+    void aTruncatedStateIsDroppedSayingWhyAndTheColdBootSavesAFreshOne() throws Exception {
+        WarmStart warm = new WarmStart(dir.resolve("snapshots"));
+        VmConfig c = config("serve", RootKind.INITRD, 64);
+        Path state = saved(warm, c);
+        Files.write(state, java.util.Arrays.copyOf(Files.readAllBytes(state), 5)); // the disk lost its tail
+        try (FunctionVm vm = boot(withPort(c, Ports.free()), warm)) {
+            assertFalse(vm.restored());
+        }
+        assertTrue(warn.stream().anyMatch(l -> l.startsWith("Warm start: dropping the saved state in " + state.getParent())
+                && l.contains("the state is 5 bytes where 17 were saved (truncated")), warn.toString());
+        assertEquals("FAKE-STATE serve\n", Files.readString(state), "saved afresh");
+    }
+
+    @Test
+    void aStateWithPatchedRamIsNeverRestored() throws Exception {
+        WarmStart warm = new WarmStart(dir.resolve("snapshots"));
+        VmConfig c = config("serve", RootKind.INITRD, 64);
+        Path state = saved(warm, c);
+        Files.writeString(state, Files.readString(state).replace("serve", "PWNED")); // same size, QEMU would load it
+        try (FunctionVm vm = boot(withPort(c, Ports.free()), warm)) {
+            assertFalse(vm.restored(), "restored a state that was changed on disk");
+        }
+        assertTrue(warn.stream().anyMatch(l -> l.equals("Warm start: dropping the saved state in " + state.getParent()
+                + ": the state does not match its MAC: it was changed after it was saved; booting cold (the boot saves a"
+                + " fresh one)")), warn.toString());
+        assertEquals("FAKE-STATE serve\n", Files.readString(state));
+    }
+
+    @Test
+    void aStateWithoutAMacOrCopiedUnderAnotherKeyIsNotRestored() throws Exception {
+        WarmStart warm = new WarmStart(dir.resolve("snapshots"));
+        VmConfig c = config("serve", RootKind.INITRD, 64);
+        Path state = saved(warm, c);
+        String key = state.getParent().getFileName().toString();
+        SnapshotCache cache = warm.cache();
+        assertTrue(cache.lookup(key, WarmStart.inputs(c)).state().isPresent());
+        assertEquals(java.util.Optional.empty(), cache.verify(key, WarmStart.inputs(c)));
+        assertTrue(cache.verify(key, WarmStart.inputs(c) + "other\n").orElseThrow().contains("does not match its MAC"),
+                "the MAC binds the state to what its key covers");
+        Files.delete(state.resolveSibling(SnapshotCache.MAC));
+        assertEquals("it has no MAC (saved by an older plugin)", cache.lookup(key, WarmStart.inputs(c)).unusable()
+                .orElseThrow());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("snapshots").resolve(SnapshotCache.MAC_KEY))), "the cache's key is the owner's only");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("snapshots"))), "states are guest RAM");
+    }
+
+    @Test
+    void aFullDiskSaysNoSpaceLeftNotBrokenPipeAndLeavesNoEntry() throws Exception {
+        long[] free = {Long.MAX_VALUE};
+        SnapshotCache cache = new SnapshotCache(dir.resolve("snapshots"), d -> free[0]);
+        // The disk fills while QEMU writes: cat fails, and QEMU reports its pipe.
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> cache.store("k", "inputs", 64 << 20, f -> {
+                    Files.writeString(f, "half a state");
+                    free[0] = 0;
+                    throw new java.io.IOException("the migration failed: Broken pipe");
+                }, info::add));
+        assertTrue(e.getMessage().startsWith("no space left on " + dir.resolve("snapshots")), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dunikernel.warmStart=false"), e.getMessage());
+        try (Stream<Path> s = Files.list(dir.resolve("snapshots"))) {
+            assertTrue(s.noneMatch(Files::isDirectory), "no entry and no half-written temp directory");
+        }
+        // Less free than a state can take: the guest is not even paused.
+        free[0] = 10 << 20;
+        boolean[] called = {false};
+        e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> cache.store("k", "inputs", 64 << 20, f -> called[0] = true, info::add));
+        assertTrue(e.getMessage().contains("no space left on") && e.getMessage().contains("10 MB free"), e.getMessage());
+        assertFalse(called[0]);
+        // Through the boot: the VM serves on and the log says why nothing was saved.
+        WarmStart warm = new WarmStart(cache);
+        try (FunctionVm vm = boot(config("serve", RootKind.INITRD, 64), warm)) {
+            assertTrue(vm.isAlive());
+        }
+        assertTrue(warn.stream().anyMatch(l -> l.startsWith("Warm start: could not save the VM's state (no space left on ")),
+                warn.toString());
     }
 
     @Test
@@ -172,21 +271,37 @@ class WarmStartTest {
     }
 
     @Test
+    void twoCopiesOfAProjectInDifferentDirectoriesShareTheKey() throws Exception {
+        VmConfig a = config("serve", RootKind.INITRD, 64);
+        Path other = Files.createDirectories(dir.resolve("elsewhere/copy"));
+        Path kernel = Files.copy(a.guest().kernel(), other.resolve("kernel"));
+        Path cpio = Files.copy(a.guest().fs0Initrd(), other.resolve("fs0.cpio"));
+        Path fs0 = Files.createDirectories(other.resolve("fs0"));
+        VmConfig b = new VmConfig(a.machine(), new Guest(kernel, null, a.guest().kernelArgs(), RootKind.INITRD, fs0,
+                cpio, Ports.free(), 8123, VirtioMode.LEGACY));
+        String inputs = WarmStart.inputs(a);
+        assertEquals(inputs, WarmStart.inputs(b));
+        // Maven runs in the project's directory: nothing host-side such as the QMP socket may depend on it.
+        String cwd = Path.of("").toAbsolutePath().toString();
+        assertFalse(inputs.contains(cwd) || WarmStart.inputs(b).contains(other.toString()), inputs);
+    }
+
+    @Test
     void theCacheKeepsTheNewestFewAndDropsTempDirectoriesOfKilledBuilds() throws Exception {
         SnapshotCache cache = new SnapshotCache(dir.resolve("snapshots"));
         Path stale = Files.createDirectories(dir.resolve("snapshots/.tmp-dead-1"));
         Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(0));
         for (int i = 0; i < SnapshotCache.KEEP; i++) {
-            cache.store("k" + i, "inputs " + i, f -> Files.writeString(f, "state"), info::add);
+            cache.store("k" + i, "inputs " + i, 0, f -> Files.writeString(f, "state"), info::add);
             Files.setLastModifiedTime(dir.resolve("snapshots/k" + i + "/" + SnapshotCache.COMPLETE),
                     java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
         }
-        assertTrue(cache.find("k0").isPresent()); // a use makes the oldest the newest
-        cache.store("k9", "inputs 9", f -> Files.writeString(f, "state"), info::add);
+        assertTrue(cache.find("k0", "inputs 0").isPresent()); // a use makes the oldest the newest
+        cache.store("k9", "inputs 9", 0, f -> Files.writeString(f, "state"), info::add);
         for (String k : List.of("k0", "k2", "k9")) {
-            assertTrue(cache.find(k).isPresent(), k);
+            assertTrue(cache.find(k, "inputs " + k.substring(1)).isPresent(), k);
         }
-        assertTrue(cache.find("k1").isEmpty(), "the least recently used went");
+        assertTrue(cache.find("k1", "inputs 1").isEmpty(), "the least recently used went");
         long left;
         try (Stream<Path> s = Files.list(dir.resolve("snapshots"))) {
             left = s.filter(Files::isDirectory).count();
