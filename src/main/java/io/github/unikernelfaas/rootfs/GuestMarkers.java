@@ -38,6 +38,13 @@ final class GuestMarkers {
         }
     }
 
+    /**
+     * @param problems what the guest needs beyond the install
+     * @param removed  "Name version" of what pip installed for its own Python's markers alone, now removed
+     */
+    record Result(List<Problem> problems, List<String> removed) {
+    }
+
     private GuestMarkers() {
     }
 
@@ -66,8 +73,11 @@ final class GuestMarkers {
         return env;
     }
 
-    /** What the guest needs beyond {@code sitePackages}; {@code work} holds the script and the run's files. */
-    static List<Problem> check(Path sitePackages, Path requirementsTxt, Requirements.Settings s, Path work) {
+    /**
+     * What the guest needs beyond {@code sitePackages}; when it needs nothing more, removes what no requirement
+     * of the guest's reaches. {@code work} holds the script and the run's files.
+     */
+    static Result check(Path sitePackages, Path requirementsTxt, Requirements.Settings s, Path work) {
         ObjectMapper json = new ObjectMapper();
         Path script = work.resolve(SCRIPT);
         try {
@@ -78,7 +88,7 @@ final class GuestMarkers {
             }
             Requirements.ProcessResult r = Requirements.run(List.of(s.python().toString(), script.toString(),
                     sitePackages.toString(), requirementsTxt.toAbsolutePath().toString(),
-                    json.writeValueAsString(environment(s.pythonVersion()))), s, work, 120);
+                    json.writeValueAsString(environment(s.pythonVersion())), "prune"), s, work, 120);
             JsonNode result = r.exit() == 0 ? parse(json, r.output()) : null;
             if (result == null) {
                 throw new RequirementsException("Could not check the requirements' environment markers for the"
@@ -91,7 +101,9 @@ final class GuestMarkers {
                         p.path("requiredBy").asText(), p.path("installed").isNull() ? null
                                 : p.path("installed").asText()));
             }
-            return problems;
+            List<String> removed = new ArrayList<>();
+            result.path("removed").forEach(n -> removed.add(n.asText()));
+            return new Result(problems, removed);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not check the requirements for the guest in " + work + ": "
                     + e.getMessage(), e);

@@ -243,8 +243,13 @@ public final class Requirements {
                         + " it runs on); installing " + (added.size() == 1 ? "it" : "them") + " failed: "
                         + e.getMessage());
             }
-            List<GuestMarkers.Problem> problems = GuestMarkers.check(site, requirementsTxt, s, work);
+            GuestMarkers.Result check = GuestMarkers.check(site, requirementsTxt, s, work);
+            List<GuestMarkers.Problem> problems = check.problems();
             if (problems.isEmpty()) {
+                if (!check.removed().isEmpty()) {
+                    log.accept("Removed what pip installed for the markers of its own Python only, which the guest's "
+                            + s.pythonVersion() + " does not need: " + String.join(", ", check.removed()));
+                }
                 return site;
             }
             List<GuestMarkers.Problem> stuck = problems.stream().filter(p -> added.containsKey(p.requirement()))

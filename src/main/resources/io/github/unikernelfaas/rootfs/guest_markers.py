@@ -5,16 +5,22 @@ pip evaluates environment markers such as `python_version < "3.8"` against the i
 whatever --python-version says (pypa/pip#11010): run by a newer Python it drops the requirements an
 older guest needs. This walks requirements.txt and every installed distribution's Requires-Dist with the
 markers evaluated for the GUEST's environment (argv[3], JSON), from the requirements file down, and prints
-one JSON object: {"problems": [{"requirement", "line", "requiredBy", "installed"}], "unparsed": [...]}.
-A problem is a requirement that applies to the guest and is either not installed ("installed": null) or
-installed in a version outside its specifier ("installed": "name version").
+one JSON object: {"problems": [{"requirement", "line", "requiredBy", "installed"}], "unparsed": [...],
+"removed": [...]}. A problem is a requirement that applies to the guest and is either not installed
+("installed": null) or installed in a version outside its specifier ("installed": "name version").
 
-argv: site-packages directory, requirements file, guest marker environment as JSON.
+The other way round, pip installs what markers ask for on its own Python only (`x; python_version >= "3.8"`),
+which may not even run on the guest's. With "prune" as argv[4], no problem, and every requirement line
+understood, the distributions the walk never reached are removed (by their RECORD) and named in "removed".
+
+argv: site-packages directory, requirements file, guest marker environment as JSON, optional "prune".
 """
+import csv
 import email.parser
 import json
 import os
 import re
+import shutil
 import sys
 
 try:
@@ -30,7 +36,7 @@ def canonical(name):
 
 
 def installed_distributions(site):
-    """canonical name -> (Name, Version, [Requires-Dist])."""
+    """canonical name -> (Name, Version, [Requires-Dist], dist-info directory name)."""
     found = {}
     for entry in sorted(os.listdir(site)):
         path = os.path.join(site, entry, "METADATA")
@@ -39,7 +45,7 @@ def installed_distributions(site):
         with open(path, encoding="utf-8", errors="replace") as f:
             meta = email.parser.Parser().parse(f, headersonly=True)
         name = meta.get("Name") or entry[:-len(".dist-info")].rsplit("-", 1)[0]
-        found[canonical(name)] = (name, meta.get("Version") or "", meta.get_all("Requires-Dist") or [])
+        found[canonical(name)] = (name, meta.get("Version") or "", meta.get_all("Requires-Dist") or [], entry)
     return found
 
 
@@ -104,7 +110,33 @@ def satisfied(req, version):
         return True  # a version packaging cannot read: pip took it, so do we
 
 
-def check(site, requirements, environment):
+def remove(site, info):
+    """Deletes a distribution's files as its RECORD lists them (inside site only), then its .dist-info."""
+    root = os.path.realpath(site)
+    parents = set()
+    record = os.path.join(site, info, "RECORD")
+    if os.path.isfile(record):
+        with open(record, encoding="utf-8", errors="replace", newline="") as f:
+            for row in csv.reader(f):
+                if not row:
+                    continue
+                path = os.path.realpath(os.path.join(site, row[0]))
+                if path.startswith(root + os.sep) and os.path.isfile(path):
+                    os.remove(path)
+                    parents.add(os.path.dirname(path))
+    shutil.rmtree(os.path.join(site, info), ignore_errors=True)
+    for d in sorted(parents, key=len, reverse=True):  # emptied package directories, deepest first
+        while d.startswith(root + os.sep) and os.path.isdir(d):
+            cache = os.path.join(d, "__pycache__")
+            if os.path.isdir(cache) and not os.listdir(cache):
+                os.rmdir(cache)
+            if os.listdir(d):
+                break
+            os.rmdir(d)
+            d = os.path.dirname(d)
+
+
+def check(site, requirements, environment, prune=False):
     installed = installed_distributions(site)
     problems = []
     unparsed = []
@@ -126,7 +158,7 @@ def check(site, requirements, environment):
         if dist is None:
             problems.append(problem)
             continue
-        name, version, requires = dist
+        name, version, requires, _ = dist
         if not satisfied(req, version):
             problem["installed"] = name + " " + version
             problems.append(problem)
@@ -147,11 +179,17 @@ def check(site, requirements, environment):
             if wanted:
                 queue.append((dep, name + " " + version))
         old.update(new)
-    return {"problems": problems, "unparsed": unparsed}
+    removed = []
+    if prune and not problems and not unparsed:
+        for key in sorted(set(installed) - set(expanded)):
+            name, version, _, info = installed[key]
+            remove(site, info)
+            removed.append(name + " " + version)
+    return {"problems": problems, "unparsed": unparsed, "removed": removed}
 
 
 def main(argv):
-    result = check(argv[1], argv[2], json.loads(argv[3]))
+    result = check(argv[1], argv[2], json.loads(argv[3]), len(argv) > 4 and argv[4] == "prune")
     json.dump(result, sys.stdout)
     return 0
 

@@ -174,6 +174,28 @@ class GuestMarkersTest {
     }
 
     @Test
+    void whatPipInstalledForItsOwnPythonOnlyIsRemoved() throws Exception {
+        // pip on 3.11 takes newonly, which needs 3.8 (a --find-links directory does not say so beforehand).
+        index.wheel("modern", "1.0", "py3-none-any", Map.of("modern/__init__.py", ""),
+                List.of("newonly; python_version >= \"3.8\"", "colors==2.1"));
+        index.wheel("newonly", "3.0", "py3-none-any", Map.of("newonly/__init__.py", "", "newonly/sub/deep.py", ""),
+                List.of("colors"), ">=3.8");
+        Files.writeString(reqs, "modern==1.0\n");
+        List<String> findLinks = List.of("--no-index", "--find-links", index.dir().toString());
+        Requirements.Outcome o = Requirements.install(reqs, site, cache, settings(GUEST_37, null, findLinks),
+                log::add);
+        assertEquals(List.of("colors 2.1", "modern 1.0"), o.packages(), log.toString());
+        assertFalse(Files.exists(site.resolve("newonly")), "its files went with it");
+        assertTrue(Files.isRegularFile(site.resolve("colors/__init__.py")), "what the guest needs stays");
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("Removed what pip installed for the markers of its own"
+                + " Python only, which the guest's " + GUEST_37 + " does not need: newonly 3.0")), log.toString());
+
+        assertEquals(List.of("colors 2.1", "modern 1.0", "newonly 3.0"),
+                Requirements.install(reqs, site, cache, settings(GUEST_310, null, findLinks), log::add).packages(),
+                "the 3.10 guest needs it");
+    }
+
+    @Test
     void aNestedRequirementsFileIsWalkedToo() throws Exception {
         Files.writeString(dir.resolve("base.txt"), "jwtish==2.8\n");
         Files.writeString(reqs, "-r base.txt\n");
