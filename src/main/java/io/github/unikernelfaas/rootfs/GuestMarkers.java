@@ -48,10 +48,17 @@ final class GuestMarkers {
     private GuestMarkers() {
     }
 
+    /** The guest's marker environment: {@link #environment(String)} with the flavour's own values over it. */
+    static Map<String, String> environment(Requirements.Settings s) {
+        Map<String, String> env = environment(s.pythonVersion());
+        env.putAll(s.markers());
+        return env;
+    }
+
     /**
-     * The guest's marker environment: the flavour's CPython on Unikraft x86_64, whose CPython is built as for
-     * Linux (sys.platform linux, os.name posix). {@code pythonVersion} is pip's --python-version, e.g. 3.7.4;
-     * given as major.minor, python_full_version is taken as its .0 release, as pip takes it.
+     * A CPython on Linux x86_64 of pip's --python-version, e.g. 3.7.4; given as major.minor, python_full_version is
+     * taken as its .0 release, as pip takes it. A flavour says where its guest differs (the shipped one's CPython
+     * reports sys.platform "unknown" and platform.system() "Unikraft").
      */
     static Map<String, String> environment(String pythonVersion) {
         String[] parts = pythonVersion.strip().split("\\.");
@@ -88,7 +95,7 @@ final class GuestMarkers {
             }
             Requirements.ProcessResult r = Requirements.run(List.of(s.python().toString(), script.toString(),
                     sitePackages.toString(), requirementsTxt.toAbsolutePath().toString(),
-                    json.writeValueAsString(environment(s.pythonVersion())), "prune"), s, work, 120);
+                    json.writeValueAsString(environment(s)), "prune"), s, work, 120);
             JsonNode result = r.exit() == 0 ? parse(json, r.output()) : null;
             if (result == null) {
                 throw new RequirementsException("Could not check the requirements' environment markers for the"

@@ -66,13 +66,21 @@ public final class Requirements {
      * @param extraArgs   more pip arguments, e.g. --find-links DIR
      * @param offline     Maven offline mode: use the cache only
      * @param environment the environment pip runs in
+     * @param markers     the guest's environment markers but the Python versions (the flavour's), see GuestMarkers
      */
     public record Settings(Path python, String pythonVersion, String indexUrl, List<String> extraArgs,
-            boolean offline, Map<String, String> environment) {
+            boolean offline, Map<String, String> environment, Map<String, String> markers) {
         public Settings {
             Objects.requireNonNull(pythonVersion, "pythonVersion");
             extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
             environment = environment == null ? Map.of() : Map.copyOf(environment);
+            markers = markers == null ? Map.of() : Map.copyOf(markers);
+        }
+
+        /** A guest whose markers but the Python versions are Linux's. */
+        public Settings(Path python, String pythonVersion, String indexUrl, List<String> extraArgs, boolean offline,
+                Map<String, String> environment) {
+            this(python, pythonVersion, indexUrl, extraArgs, offline, environment, Map.of());
         }
     }
 
@@ -144,6 +152,7 @@ public final class Requirements {
         // Bump when the checks of an install change, so entries made without them are installed again.
         inputs.put("recipe", RECIPE);
         inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
+        inputs.put("markers", GuestMarkers.environment(s).toString());
         // Paths by what they name (PipArgs), so that two spellings of one directory share an entry.
         inputs.put("indexUrl", s.indexUrl() == null ? "null" : PipArgs.location(s.indexUrl()));
         inputs.put("extraArgs", String.join("\u0000", PipArgs.forKey(s.extraArgs())));

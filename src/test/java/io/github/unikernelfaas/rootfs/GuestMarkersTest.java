@@ -196,6 +196,25 @@ class GuestMarkersTest {
     }
 
     @Test
+    void theFlavoursMarkersAreTheGuests() throws Exception {
+        // The shipped guest's CPython says sys.platform "unknown": a Linux-only dependency is not its.
+        index.wheel("watcher", "1.0", "py3-none-any", Map.of("watcher/__init__.py", ""),
+                List.of("inotifyish; sys_platform == \"linux\"", "winish; platform_system == \"Windows\""));
+        index.wheel("inotifyish", "1.0", "py3-none-any", Map.of("inotifyish/__init__.py", ""), List.of());
+        Files.writeString(reqs, "watcher==1.0\n");
+        Requirements.Settings linux = settings(GUEST_37);
+        Requirements.Settings shipped = new Requirements.Settings(python, GUEST_37, index.url(), List.of(), false,
+                linux.environment(), TestFlavours.DEFAULT.markers());
+        assertFalse(Requirements.cacheKey(reqs, linux).equals(Requirements.cacheKey(reqs, shipped)),
+                "other markers, another entry");
+        assertEquals(List.of("inotifyish 1.0", "watcher 1.0"),
+                Requirements.install(reqs, site, cache, linux, log::add).packages());
+        assertEquals(List.of("watcher 1.0"), Requirements.install(reqs, site, cache, shipped, log::add).packages());
+        assertEquals("unknown", GuestMarkers.environment(shipped).get("sys_platform"));
+        assertEquals("3.7", GuestMarkers.environment(shipped).get("python_version"));
+    }
+
+    @Test
     void aNestedRequirementsFileIsWalkedToo() throws Exception {
         Files.writeString(dir.resolve("base.txt"), "jwtish==2.8\n");
         Files.writeString(reqs, "-r base.txt\n");
