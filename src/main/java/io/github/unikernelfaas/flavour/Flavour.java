@@ -23,13 +23,20 @@ import java.util.stream.Collectors;
  * @param stdlibSources    the source ids fs0's standard library is made from
  * @param pythonMakeLib    the make lib name of CPython (its tree and its origin archive)
  * @param appFiles         the files of the Unikraft app directory (app/), Makefile.uk and Config.uk among them
+ * @param markers          the guest's PEP 508 environment markers but the Python versions (sys_platform,
+ *                         platform_system...), as the guest's CPython reports them; those not given are Linux's
  */
 public record Flavour(String name, String unikraftVersion, String pythonVersion, String pythonLib,
         String pipPythonVersion, List<Integer> grammarVersion, Map<RootKind, String> kernelArgs, VirtioMode virtio,
-        List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles) {
+        List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
+        Map<String, String> markers) {
 
     /** The flavour the plugin builds unless told otherwise. */
     public static final String DEFAULT = "unikraft-0.13.1-python3.7";
+    /** The environment markers a flavour may set (PEP 508); the Python versions follow pipPythonVersion. */
+    public static final List<String> MARKERS = List.of("os_name", "sys_platform", "platform_machine",
+            "platform_python_implementation", "platform_release", "platform_system", "platform_version",
+            "implementation_name");
 
     public Flavour {
         grammarVersion = List.copyOf(grammarVersion);
@@ -37,6 +44,7 @@ public record Flavour(String name, String unikraftVersion, String pythonVersion,
         roots = List.copyOf(roots);
         stdlibSources = List.copyOf(stdlibSources);
         appFiles = List.copyOf(appFiles);
+        markers = markers == null ? Map.of() : Map.copyOf(markers);
     }
 
     /** The default command line for this root, or a clear failure when the flavour cannot mount it. */

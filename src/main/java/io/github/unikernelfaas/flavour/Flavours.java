@@ -109,7 +109,8 @@ public final class Flavours {
     /** The descriptor as written; {@link #validate} turns it into a {@link Flavour}. */
     record Descriptor(String name, String unikraftVersion, String pythonVersion, String pythonLib,
             String pipPythonVersion, List<Integer> grammarVersion, Map<String, String> kernelArgs, String virtio,
-            List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles) {
+            List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
+            Map<String, String> markers) {
     }
 
     /** Parses and validates a descriptor that must describe the flavour {@code expectedName}. */
@@ -135,7 +136,7 @@ public final class Flavours {
         List<String> missing = new ArrayList<>();
         Object[] values = {d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
             d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib(), d.appFiles()};
-        List<String> names = fields();
+        List<String> names = fields(); // markers, the last, is optional
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null || values[i] instanceof String s && s.isBlank()) {
                 missing.add(names.get(i));
@@ -184,6 +185,14 @@ public final class Flavours {
                         + " does not list");
             }
         }
+        Map<String, String> markers = d.markers() == null ? Map.of() : d.markers();
+        for (Map.Entry<String, String> m : markers.entrySet()) {
+            if (!Flavour.MARKERS.contains(m.getKey()) || m.getValue() == null) {
+                throw bad(expected, "markers sets the guest's PEP 508 environment: " + String.join(", ",
+                        Flavour.MARKERS) + " (the Python versions come from pipPythonVersion), not '" + m.getKey()
+                        + "'" + (m.getValue() == null ? " without a value" : ""));
+            }
+        }
         VirtioMode virtio;
         try {
             virtio = VirtioMode.parse(d.virtio());
@@ -191,7 +200,7 @@ public final class Flavours {
             throw bad(expected, "virtio must be legacy, modern or transitional, not '" + d.virtio() + "'");
         }
         return new Flavour(d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles());
+                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), markers);
     }
 
     private static RootKind root(String flavour, String field, String value) {

@@ -84,7 +84,7 @@ public class BuildMojo extends AbstractSourceMojo {
         Fs0Layout layout = fs0Layout();
         List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout));
         Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
-                AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv());
+                AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv(), flavour().markers());
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),
                 cacheDir.toPath().resolve("requirements"), pip, getLog()::info);
         Requirements.summary(deps).ifPresent(getLog()::info);

@@ -37,18 +37,25 @@ import java.util.stream.Stream;
  */
 public final class Requirements {
     static final String COMPLETE = ".complete";
-    private static final String RECIPE = "2 (Requires-Python checked)";
+    private static final String RECIPE = "3 (markers evaluated for the guest)";
     /** pip's own settings that change what gets installed belong in the cache key. */
     private static final List<String> PIP_ENV = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
             "PIP_NO_INDEX", "PIP_CONSTRAINT");
     /** Those of them that name one location (a path or URL); PIP_FIND_LINKS may list several, kept as text. */
     private static final Set<String> PIP_ENV_LOCATIONS = Set.of("PIP_INDEX_URL", "PIP_CONSTRAINT");
     private static final long PIP_TIMEOUT_MINUTES = 15;
+    /** pip's TMPDIR inside an install's work directory. */
+    private static final String PIP_TMP = "tmp";
     /** How often a pip run that is still going says so. */
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
     /** Older than this, another key's pip work directory is a leftover: pip itself times out after 15 min. */
     private static final Duration STALE_WORK = Duration.ofHours(1);
+    /**
+     * pip runs again with what it left out for the guest's markers, until nothing is missing; a chain of
+     * guest-only dependencies longer than this is not met in practice.
+     */
+    static final int MAX_ROUNDS = 8;
     /** Longer than one pip run may take, so a waiter outlasts a slow install. */
     private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(2 * PIP_TIMEOUT_MINUTES);
 
@@ -59,13 +66,21 @@ public final class Requirements {
      * @param extraArgs   more pip arguments, e.g. --find-links DIR
      * @param offline     Maven offline mode: use the cache only
      * @param environment the environment pip runs in
+     * @param markers     the guest's environment markers but the Python versions (the flavour's), see GuestMarkers
      */
     public record Settings(Path python, String pythonVersion, String indexUrl, List<String> extraArgs,
-            boolean offline, Map<String, String> environment) {
+            boolean offline, Map<String, String> environment, Map<String, String> markers) {
         public Settings {
             Objects.requireNonNull(pythonVersion, "pythonVersion");
             extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
             environment = environment == null ? Map.of() : Map.copyOf(environment);
+            markers = markers == null ? Map.of() : Map.copyOf(markers);
+        }
+
+        /** A guest whose markers but the Python versions are Linux's. */
+        public Settings(Path python, String pythonVersion, String indexUrl, List<String> extraArgs, boolean offline,
+                Map<String, String> environment) {
+            this(python, pythonVersion, indexUrl, extraArgs, offline, environment, Map.of());
         }
     }
 
@@ -137,6 +152,7 @@ public final class Requirements {
         // Bump when the checks of an install change, so entries made without them are installed again.
         inputs.put("recipe", RECIPE);
         inputs.put("target", "cp" + s.pythonVersion().replace(".", "") + " pure-python any");
+        inputs.put("markers", GuestMarkers.environment(s).toString());
         // Paths by what they name (PipArgs), so that two spellings of one directory share an entry.
         inputs.put("indexUrl", s.indexUrl() == null ? "null" : PipArgs.location(s.indexUrl()));
         inputs.put("extraArgs", String.join("\u0000", PipArgs.forKey(s.extraArgs())));
@@ -160,18 +176,21 @@ public final class Requirements {
             }
             Trees.delete(entry);
             sweepStaleWork(entry, log);
-            Path tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
+            // Everything pip writes, its temporary files and our capture of its output included, goes in here,
+            // so that the sweep above removes what a build killed during pip leaves.
+            Path work = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
             try {
-                checkPip(settings);
+                Files.createDirectories(work.resolve(PIP_TMP));
+                checkPip(settings, work);
                 log.accept("Installing " + requirementsTxt.getFileName() + " with pip (pure-Python wheels for"
                         + " CPython " + settings.pythonVersion() + ")");
-                runPip(requirementsTxt, tmp, settings, log);
-                RequiresPython.check(tmp, settings);
-                rejectNativeCode(tmp);
-                Files.writeString(tmp.resolve(COMPLETE), requirementsTxt + "\n");
-                Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+                Path site = resolveForGuest(requirementsTxt, work, settings, log);
+                RequiresPython.check(site, settings, work);
+                rejectNativeCode(site);
+                Files.writeString(site.resolve(COMPLETE), requirementsTxt + "\n");
+                Files.move(site, entry, StandardCopyOption.ATOMIC_MOVE);
             } finally {
-                Trees.delete(tmp);
+                Trees.delete(work);
             }
         } catch (CacheLockException e) {
             throw new RequirementsException(e.getMessage());
@@ -210,8 +229,62 @@ public final class Requirements {
         }
     }
 
-    private static void checkPip(Settings s) {
-        ProcessResult r = run(List.of(s.python().toString(), "-m", "pip", "--version"), s, 60);
+    /**
+     * pip into a fresh directory until the guest's markers call for nothing more: each round installs
+     * requirements.txt plus what the rounds before found missing (without its marker, which pip would evaluate
+     * for itself again), so pip's resolver sees every requirement of the guest at once.
+     */
+    private static Path resolveForGuest(Path requirementsTxt, Path work, Settings s, Consumer<String> log)
+            throws IOException {
+        Map<String, GuestMarkers.Problem> added = new java.util.LinkedHashMap<>();
+        Path more = work.resolve("guest-requirements.txt");
+        for (int round = 1; ; round++) {
+            Path site = work.resolve("site-" + round);
+            List<Path> files = added.isEmpty() ? List.of(requirementsTxt) : List.of(requirementsTxt, more);
+            try {
+                runPip(requirementsTxt, files, site, s, work, log);
+            } catch (RequirementsException e) {
+                if (added.isEmpty()) {
+                    throw e;
+                }
+                throw new RequirementsException("The guest's Python " + s.pythonVersion() + " needs "
+                        + describe(added.values()) + ", which pip left out (it evaluates markers for the Python"
+                        + " it runs on); installing " + (added.size() == 1 ? "it" : "them") + " failed: "
+                        + e.getMessage());
+            }
+            GuestMarkers.Result check = GuestMarkers.check(site, requirementsTxt, s, work);
+            List<GuestMarkers.Problem> problems = check.problems();
+            if (problems.isEmpty()) {
+                if (!check.removed().isEmpty()) {
+                    log.accept("Removed what pip installed for the markers of its own Python only, which the guest's "
+                            + s.pythonVersion() + " does not need: " + String.join(", ", check.removed()));
+                }
+                return site;
+            }
+            List<GuestMarkers.Problem> stuck = problems.stream().filter(p -> added.containsKey(p.requirement()))
+                    .toList();
+            if (!stuck.isEmpty() || round == MAX_ROUNDS) {
+                List<GuestMarkers.Problem> unmet = stuck.isEmpty() ? problems : stuck;
+                throw new RequirementsException("The requirements cannot be satisfied for the guest's Python "
+                        + s.pythonVersion() + ": " + describe(unmet) + (stuck.isEmpty() ? " still missing after "
+                        + MAX_ROUNDS + " pip runs" : " still unmet after pip installed it")
+                        + ". Pin versions in requirements.txt that need no more than that, or add what is missing.");
+            }
+            problems.forEach(p -> added.putIfAbsent(p.requirement(), p));
+            log.accept("pip left out what the guest's Python " + s.pythonVersion() + " needs (it evaluates markers"
+                    + " for the Python it runs on): " + describe(problems) + "; installing again with "
+                    + (problems.size() == 1 ? "it" : "them"));
+            Files.write(more, added.keySet(), StandardCharsets.UTF_8);
+            Trees.delete(site);
+        }
+    }
+
+    private static String describe(java.util.Collection<GuestMarkers.Problem> problems) {
+        return String.join(", ", problems.stream().map(GuestMarkers.Problem::describe).distinct().toList());
+    }
+
+    private static void checkPip(Settings s, Path work) {
+        ProcessResult r = run(List.of(s.python().toString(), "-m", "pip", "--version"), s, work, 60);
         if (r.exit() != 0) {
             throw new RequirementsException(s.python() + " has no pip, which installing requirements.txt needs."
                     + " Install it (Debian/Ubuntu: sudo apt-get install python3-pip) or point -Dunikernel.python at"
@@ -219,8 +292,9 @@ public final class Requirements {
         }
     }
 
-    private static void runPip(Path requirementsTxt, Path target, Settings s, Consumer<String> log) {
-        ProcessResult r = run(pipInstall(requirementsTxt, target, s, List.of()), s, PIP_TIMEOUT_MINUTES * 60,
+    private static void runPip(Path requirementsTxt, List<Path> files, Path target, Settings s, Path work,
+            Consumer<String> log) {
+        ProcessResult r = run(pipInstall(files, target, s, List.of()), s, work, PIP_TIMEOUT_MINUTES * 60,
                 log, PROGRESS_EVERY);
         if (r.exit() == 0) {
             return;
@@ -228,18 +302,21 @@ public final class Requirements {
         Optional<PipFailure.NoMatch> noMatch = PipFailure.noMatch(r.output());
         if (noMatch.isPresent()) {
             throw new RequirementsException(PipFailure.message(noMatch.get(), r.output(),
-                    () -> verboseRun(requirementsTxt, target, s), s.pythonVersion()));
+                    () -> verboseRun(files, target, s, work), s.pythonVersion()));
         }
         throw new RequirementsException("pip could not install " + requirementsTxt + " (exit " + r.exit() + "):\n"
                 + Tail.of(r.output(), 25));
     }
 
-    private static List<String> pipInstall(Path requirementsTxt, Path target, Settings s, List<String> more) {
+    private static List<String> pipInstall(List<Path> files, Path target, Settings s, List<String> more) {
         List<String> cmd = new ArrayList<>(List.of(s.python().toString(), "-m", "pip", "install",
                 "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-compile",
                 "--target", target.toString(),
-                "--python-version", s.pythonVersion(), "--platform", "any", "--only-binary=:all:",
-                "-r", requirementsTxt.toString()));
+                "--python-version", s.pythonVersion(), "--platform", "any", "--only-binary=:all:"));
+        for (Path f : files) {
+            cmd.add("-r");
+            cmd.add(f.toString());
+        }
         if (s.indexUrl() != null && !s.indexUrl().isBlank()) {
             cmd.add("--index-url");
             cmd.add(s.indexUrl());
@@ -250,9 +327,9 @@ public final class Requirements {
     }
 
     /** The failed install again with pip -vv, which names each file it skipped and why; inside the work dir. */
-    private static String verboseRun(Path requirementsTxt, Path target, Settings s) {
-        List<String> cmd = pipInstall(requirementsTxt, target.resolve("pip-vv-probe"), s, List.of("-vv"));
-        return run(cmd, s, PIP_TIMEOUT_MINUTES * 60).output();
+    private static String verboseRun(List<Path> files, Path target, Settings s, Path work) {
+        List<String> cmd = pipInstall(files, target.resolve("pip-vv-probe"), s, List.of("-vv"));
+        return run(cmd, s, work, PIP_TIMEOUT_MINUTES * 60).output();
     }
 
     /** Belt and braces: no shared objects may reach fs0, whatever the wheel's tags claimed. */
@@ -289,23 +366,27 @@ public final class Requirements {
     record ProcessResult(int exit, String output) {
     }
 
-    static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds) {
-        return run(cmd, s, timeoutSeconds, null, PROGRESS_EVERY);
+    /** Runs {@code cmd} with its output captured, and its temporary files kept, in the install's work directory. */
+    static ProcessResult run(List<String> cmd, Settings s, Path work, long timeoutSeconds) {
+        return run(cmd, s, work, timeoutSeconds, null, PROGRESS_EVERY);
     }
 
     /**
      * As above; with {@code progress}, a line every {@code every} while it runs (pip is silent to Maven
      * otherwise): the time so far and pip's latest line ("Collecting ...", "Downloading ...").
      */
-    static ProcessResult run(List<String> cmd, Settings s, long timeoutSeconds, Consumer<String> progress,
+    static ProcessResult run(List<String> cmd, Settings s, Path work, long timeoutSeconds, Consumer<String> progress,
             Duration every) {
         try {
-            Path out = Files.createTempFile("unikernel-faas-pip", ".log");
+            Path tmp = Files.createDirectories(work.resolve(PIP_TMP));
+            Path out = Files.createTempFile(work, "pip-output", ".log");
             try {
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                         .redirectOutput(out.toFile());
                 pb.environment().clear();
                 pb.environment().putAll(s.environment());
+                // Not the system's temporary directory: pip's pip-* directories must go with the work directory.
+                pb.environment().put("TMPDIR", tmp.toString());
                 Process p = pb.start();
                 p.getOutputStream().close();
                 long start = System.nanoTime();

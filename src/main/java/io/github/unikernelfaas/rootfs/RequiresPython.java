@@ -39,9 +39,9 @@ final class RequiresPython {
     }
 
     /** Fails naming every installed distribution that needs another Python than {@code s.pythonVersion()}. */
-    static void check(java.nio.file.Path sitePackages, Requirements.Settings s) {
+    static void check(java.nio.file.Path sitePackages, Requirements.Settings s, java.nio.file.Path work) {
         Requirements.ProcessResult r = Requirements.run(List.of(s.python().toString(), "-c", SCRIPT,
-                sitePackages.toString(), s.pythonVersion()), s, 120);
+                sitePackages.toString(), s.pythonVersion()), s, work, 120);
         if (r.exit() != 0) {
             throw new RequirementsException("Could not check the installed packages' Requires-Python with "
                     + s.python() + " (it needs pip's vendored packaging library, or packaging):\n"

@@ -9,6 +9,7 @@ import io.github.unikernelfaas.vm.VirtioMode;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FlavoursTest {
@@ -23,7 +24,7 @@ class FlavoursTest {
         assertEquals("0.13.1~85b83a74", f.unikraftVersion());
         assertEquals("3.7", f.pythonVersion());
         assertEquals("lib/python3.7", f.pythonLib());
-        assertEquals("3.7", f.pipPythonVersion());
+        assertEquals("3.7.4", f.pipPythonVersion(), "the guest CPython's full version: markers test python_full_version");
         assertEquals(List.of(3, 7), f.grammarVersion());
         assertEquals("3.7", f.grammar());
         assertEquals("vfs.rootfs=9pfs vfs.rootdev=fs0 " + NET, f.kernelArgs(RootKind.NINE_P));
@@ -61,6 +62,21 @@ class FlavoursTest {
                 + "bad-unknown-field/flavour.json is invalid: unknown field 'pythonLibDir'; the fields are name,"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("pythonLib, pipPythonVersion"), e.getMessage());
+    }
+
+    @Test
+    void theShippedFlavourSaysHowItsGuestDiffersFromLinuxInMarkers() {
+        // As the guest's CPython reports them (platform.system(), sys.platform, ... on the built kernel).
+        assertEquals(Map.of("sys_platform", "unknown", "platform_system", "Unikraft", "platform_release", "5-Atlas",
+                "platform_version", "0.13.1~85b83a74"), Flavours.load(Flavour.DEFAULT).markers());
+        assertEquals(Map.of(), TestFlavours.TEST.markers(), "optional");
+    }
+
+    @Test
+    void aMarkerAFlavourCannotSetIsNamed() {
+        FlavourException e = assertThrows(FlavourException.class, () -> Flavours.load("bad-marker"));
+        assertTrue(e.getMessage().endsWith("(the Python versions come from pipPythonVersion), not 'python_version'"),
+                e.getMessage());
     }
 
     @Test

@@ -145,6 +145,51 @@ class RequirementsTest {
     }
 
     @Test
+    void pipWritesNothingIntoTheSystemTemporaryDirectory() throws Exception {
+        // The TMPDIR pip would otherwise use (the system's): it must stay empty, the work all under the cache.
+        Path systemTmp = Files.createDirectories(dir.resolve("system-tmp"));
+        Map<String, String> env = new java.util.HashMap<>(settings(false).environment());
+        env.put("TMPDIR", systemTmp.toString());
+        Requirements.Settings s = new Requirements.Settings(python, PIP_VERSION, index.url(), List.of(), false, env);
+        Files.writeString(reqs, "greet==1.0\n");
+        Requirements.install(reqs, site, cache, s, log::add);
+        assertTrue(Files.isRegularFile(site.resolve("greet/__init__.py")));
+        try (var left = Files.list(systemTmp)) {
+            assertEquals(List.of(), left.toList());
+        }
+        try (var left = Files.list(cache)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".tmp-")).toList(),
+                    "the work directory goes when the install ends");
+        }
+    }
+
+    @Test
+    void whatAKilledPipLeavesIsInsideTheWorkDirectoryTheSweepRemoves() throws Exception {
+        // A pip that stops mid-way, as under kill -9: it says where its temporary files and its output went.
+        Path fake = dir.resolve("python-that-dies");
+        Files.writeString(fake, "#!/bin/sh\ncase \"$*\" in *--version*) echo 'pip 99'; exit 0;; esac\n"
+                + "mkdir -p \"$TMPDIR/pip-unpack-x\" && echo \"TMPDIR=$TMPDIR\"\n"
+                + "echo \"OUTPUT=$(readlink /proc/$$/fd/1)\"\nexit 9\n");
+        fake.toFile().setExecutable(true);
+        Files.writeString(reqs, "greet==1.0\n");
+        Requirements.Settings s = new Requirements.Settings(fake, PIP_VERSION, null, List.of(), false,
+                Map.of("PATH", "/usr/bin:/bin", "TMPDIR", dir.resolve("system-tmp").toString()));
+        RequirementsException e = assertThrows(RequirementsException.class,
+                () -> Requirements.install(reqs, site, cache, s, log::add));
+        String key = Requirements.cacheKey(reqs, s);
+        java.util.regex.Matcher tmp = java.util.regex.Pattern.compile("TMPDIR=(\\S+)").matcher(e.getMessage());
+        java.util.regex.Matcher out = java.util.regex.Pattern.compile("OUTPUT=(\\S+)").matcher(e.getMessage());
+        assertTrue(tmp.find() && out.find(), e.getMessage());
+        for (String p : List.of(tmp.group(1), out.group(1))) {
+            assertTrue(p.startsWith(cache.toAbsolutePath() + "/" + key + ".tmp-")
+                    || p.startsWith(cache.toRealPath() + "/" + key + ".tmp-"),
+                    p + " lies in this key's work directory, which sweepStaleWork removes");
+        }
+        assertFalse(Files.exists(Path.of(tmp.group(1))), "and which the failed install removed at once");
+        assertFalse(Files.exists(dir.resolve("system-tmp")));
+    }
+
+    @Test
     void anUnchangedFileIsNotReinstalled() throws Exception {
         Files.writeString(reqs, "greet==1.0\n");
         Requirements.install(reqs, site, cache, settings(false), log::add);
@@ -290,8 +335,9 @@ class RequirementsTest {
         Requirements.Settings s = new Requirements.Settings(dir.resolve("unused"), PIP_VERSION, null, List.of(), false,
                 Map.of("PATH", "/usr/bin:/bin"));
         List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Path work = Files.createDirectories(dir.resolve("work"));
         Requirements.ProcessResult r = Requirements.run(List.of("sh", "-c",
-                "echo 'Collecting greet==1.0'; sleep 1.5; echo 'Installing collected packages: greet'"), s, 60,
+                "echo 'Collecting greet==1.0'; sleep 1.5; echo 'Installing collected packages: greet'"), s, work, 60,
                 progress::add, java.time.Duration.ofMillis(200));
         assertEquals(0, r.exit());
         assertTrue(r.output().contains("Installing collected packages"), r.output());
@@ -300,7 +346,7 @@ class RequirementsTest {
                 progress.toString());
 
         List<String> none = new java.util.ArrayList<>();
-        Requirements.run(List.of("sh", "-c", "exit 0"), s, 60, none::add, java.time.Duration.ofMillis(200));
+        Requirements.run(List.of("sh", "-c", "exit 0"), s, work, 60, none::add, java.time.Duration.ofMillis(200));
         assertEquals(List.of(), none, "a quick run says nothing more");
     }
 
