@@ -1092,6 +1092,8 @@ class StartupFailureTest(unittest.TestCase):
             self.fail("the wrapper kept running: " + guest.stdout())
         self.assertEqual(1, code)
         self.assertNotIn("listening", guest.stdout())
+        # The last line, which ends the host's wait for /health at once (vm/FatalLines.java).
+        self.assertTrue(guest.stderr().endswith("ukfaas: stopping (exit status 1)\n"), guest.stderr())
         return guest.stderr()
 
     def test_missing_handler(self):
@@ -1220,6 +1222,31 @@ class AsyncioTest(unittest.TestCase):
         with self.assertRaises(OSError) as raised:
             other.socketpair()
         self.assertEqual(24, raised.exception.errno, "other errors are not hidden")
+
+
+EXIT_FUNCTION = """
+import os
+
+
+def handler(event):
+    if event.get("exit") is not None:
+        os._exit(event["exit"])
+    return "alive"
+"""
+
+
+class ExitTest(unittest.TestCase):
+    def test_os_exit_in_a_handler_says_so_on_the_console_then_exits(self):
+        guest = start_guest(self, EXIT_FUNCTION)
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/", body=b'{}')
+        self.assertEqual(b"alive", c.getresponse().read())
+        c.request("POST", "/", body=b'{"exit": 3}')
+        with self.assertRaises((http.client.HTTPException, OSError)):
+            c.getresponse()
+        self.assertEqual(3, guest.proc.wait(10))
+        self.assertIn("ukfaas: stopping: os._exit(3) was called\n", guest.stderr())
 
 
 RANDOM_FUNCTION = """

@@ -26,7 +26,11 @@ public final class Readiness {
      * crash dump's addresses mean something only with them.
      */
     static String symbolsHint(VirtualMachine vm) {
-        java.nio.file.Path kernel = vm.config().guest().kernel();
+        return symbolsHintFor(vm.config());
+    }
+
+    static String symbolsHintFor(VmConfig config) {
+        java.nio.file.Path kernel = config.guest().kernel();
         java.nio.file.Path dbg = kernel.resolveSibling(kernel.getFileName() + ".dbg");
         if (!java.nio.file.Files.isRegularFile(dbg)) {
             return "";
@@ -58,6 +62,7 @@ public final class Readiness {
         long deadline = start + timeout.toNanos();
         long nextProgress = start + PROGRESS_EVERY.toNanos();
         String lastProblem = "no answer yet";
+        ConsoleWatch console = ConsoleWatch.fromStart(vm.consoleLog(), vm.config());
         while (true) {
             if (System.nanoTime() >= nextProgress) {
                 nextProgress += PROGRESS_EVERY.toNanos();
@@ -76,6 +81,11 @@ public final class Readiness {
                         + vm.config().machine().accelerator().description() + " (" + vm.config().machine().vmm().name() + " state " + halted.get() + ") "
                         + String.format("%.1f", vm.secondsSinceStart()) + " s after start, before the function answered "
                         + health + ".\n" + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+            }
+            java.util.Optional<FatalLines.Fatal> fatal = console.poll();
+            if (fatal.isPresent()) {
+                throw GuestFatalException.of(fatal.get(), String.format("%.1f s after start, before the function"
+                        + " answered %s", vm.secondsSinceStart(), health), vm.consoleLog());
             }
             try {
                 HttpResponse<Void> r = client.send(HttpRequest.newBuilder(health).timeout(PROBE_TIMEOUT).GET().build(),

@@ -95,7 +95,7 @@ public final class WarmStart {
         Guest g = config.guest();
         Guest fixed = new Guest(g.kernel(), g.initrd(), g.kernelArgs(), g.root(), g.fs0(), g.fs0Initrd(), 1,
                 g.guestPort(), g.virtio());
-        VmConfig c = new VmConfig(config.machine(), fixed);
+        VmConfig c = new VmConfig(config.machine(), fixed, config.memoryFloor());
         StringBuilder sb = new StringBuilder("format 1\n");
         List<String> command = c.machine().vmm().command(c, Path.of("qmp.sock"));
         Path loaded = c.machine().vmm().initrd(c);

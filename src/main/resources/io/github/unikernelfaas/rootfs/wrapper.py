@@ -1122,6 +1122,29 @@ def argparse_args(argv):
     return parser.parse_args(argv)
 
 
+def stopping(status):
+    """The wrapper's last line: the host ends its wait for /health at once (vm/FatalLines.java)."""
+    print("ukfaas: stopping (exit status %d)" % status, file=sys.stderr, flush=True)
+    return status
+
+
+def announce_exit(module=os):
+    """Makes os._exit() say so on the console first: called by a handler on Unikraft 0.13 it leaves the VM
+    hanging without a word (seen by hand); the host reads this line and stops the VM."""
+    real = module._exit
+    if getattr(real, "ukfaas_announced", False):
+        return
+
+    def _exit(status):
+        try:
+            print("ukfaas: stopping: os._exit(%r) was called" % (status,), file=sys.stderr, flush=True)
+        except Exception:
+            pass  # exit all the same
+        real(status)
+    _exit.ukfaas_announced = True
+    module._exit = _exit
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
@@ -1130,6 +1153,7 @@ def main(argv=None):
         except AttributeError:
             pass
     imported = time.monotonic()
+    announce_exit()
     install_socketpair_fallback()  # before the function's import: its module code may start a loop too
     try:
         handler = load_handler()
@@ -1142,10 +1166,10 @@ def main(argv=None):
         listener = listen(args.host, args.port)
     except StartupError as e:
         print("ukfaas: " + str(e), file=sys.stderr, flush=True)
-        return 1
+        return stopping(1)
     except (OSError, OverflowError) as e:
         print("ukfaas: cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr, flush=True)
-        return 1
+        return stopping(1)
     print("ukfaas: listening on %s:%d" % (args.host, listener.getsockname()[1]), flush=True)
     print("ukfaas: started: wrapper at %.3f s (guest clock), its imports %.3f s, function and listen %.3f s"
           % (STARTED, imported - STARTED, time.monotonic() - imported), flush=True)
