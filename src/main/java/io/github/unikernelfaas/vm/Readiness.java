@@ -9,7 +9,8 @@ import java.time.Duration;
 
 /**
  * Waits until the guest answers {@code GET /health} with 200. A TCP connect proves nothing: QEMU's
- * user network accepts connections before the guest listens. Fails fast when QEMU exits.
+ * user network accepts connections before the guest listens. Fails fast when QEMU exits, the guest halts,
+ * or its console shows a line after which it never answers ({@link FatalLines}).
  */
 public final class Readiness {
     private static final Duration POLL = Duration.ofMillis(200);
@@ -70,6 +71,16 @@ public final class Readiness {
                         vm.config().machine().accelerator().description(), lastProblem));
             }
             if (!vm.isAlive()) {
+                // What the guest said before it went names the cause better than QEMU's exit code.
+                java.util.Optional<FatalLines.Fatal> said = console.poll();
+                if (said.isEmpty()) {
+                    said = console.poll(); // a line held back to see what follows it
+                }
+                if (said.isPresent()) {
+                    throw GuestFatalException.of(said.get(), "QEMU exited with code " + vm.exitCode() + String.format(
+                            " %.1f s after start, before the function answered ", vm.secondsSinceStart()) + health,
+                            vm.consoleLog());
+                }
                 throw new QemuExitedException("QEMU exited with code " + vm.exitCode() + " before the function answered "
                         + health + " (" + String.format("%.1f", vm.secondsSinceStart()) + " s after start).\n"
                         + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES) + symbolsHint(vm),
