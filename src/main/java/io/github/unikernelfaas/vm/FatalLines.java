@@ -17,7 +17,7 @@ public final class FatalLines {
         WRAPPER,
         /** The guest ran out of memory: unikernel.memory fixes it. */
         MEMORY,
-        /** CPython or the kernel stopped; out of memory when a MemoryError came before. */
+        /** CPython or the kernel stopped; out of memory when a MemoryError is said around it. */
         ABORT,
         /** The kernel crashed. */
         CRASH
@@ -112,7 +112,9 @@ public final class FatalLines {
         switch (kind) {
             case MEMORY:
                 int mb = config.machine().memoryMb();
-                return "The guest ran out of memory with " + mb + " MiB (unikernel.memory): " + rule.cause()
+                String cause = rule.cause().contains(". ") ? rule.cause().substring(0, rule.cause().indexOf(". "))
+                        : rule.cause(); // the first sentence: the rest is about other causes
+                return "The guest ran out of memory with " + mb + " MiB (unikernel.memory): " + cause
                         + (rule.kind() != Kind.MEMORY ? " with a MemoryError" : "") + "; " + said + ". "
                         + config.memoryFloor().advice(mb);
             case WRAPPER:
