@@ -116,6 +116,9 @@ def runWith = { String root, List<String> extra ->
         if (root == 'initrd') {
             assert waitUntil(60) { read().contains('[ERROR] The VM with the new function.py did not start: the'
                     + ' previous VM keeps serving') } : "[${root}] no ERROR for the new VM that did not start" + tail()
+            // Ended by the wrapper's line, with the cause, not by a timeout or a bare QEMU exit.
+            assert read().contains('The function cannot serve: function.py could not be imported in the guest') :
+                    "[${root}] the new VM's failure does not name the import" + tail()
         }
         assert maven.alive : "[${root}] Maven ended" + tail()
 

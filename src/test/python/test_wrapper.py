@@ -1008,7 +1008,7 @@ def flavour_python_args():
 LEAN_FUNCTION = '''
 import sys
 
-HEAVY = ("argparse", "inspect", "site", "runpy", "urllib.parse", "traceback", "http", "importlib.util")
+HEAVY = ("argparse", "inspect", "site", "runpy", "urllib.parse", "traceback", "http", "importlib.util", "asyncio")
 
 
 def handler(event):
@@ -1092,6 +1092,8 @@ class StartupFailureTest(unittest.TestCase):
             self.fail("the wrapper kept running: " + guest.stdout())
         self.assertEqual(1, code)
         self.assertNotIn("listening", guest.stdout())
+        # The last line, which ends the host's wait for /health at once (vm/FatalLines.java).
+        self.assertTrue(guest.stderr().endswith("ukfaas: stopping (exit status 1)\n"), guest.stderr())
         return guest.stderr()
 
     def test_missing_handler(self):
@@ -1109,6 +1111,142 @@ class StartupFailureTest(unittest.TestCase):
     def test_handler_with_too_many_required_arguments(self):
         self.assertIn("must take (event) or (event, context)",
                       self.exits_with_1("def handler(event, context, extra):\n    pass\n"))
+
+
+# As on Unikraft 0.13: AF_UNIX socket pairs are refused (EAFNOSUPPORT), so asyncio's loop needs the fallback.
+NO_UNIX_PREAMBLE = """
+import _socket, errno, os
+
+
+def _no_unix(*args, **kwargs):
+    raise OSError(errno.EAFNOSUPPORT, os.strerror(errno.EAFNOSUPPORT))
+
+
+_socket.socketpair = _no_unix
+"""
+
+ASYNC_FUNCTION = NO_UNIX_PREAMBLE + """
+import asyncio, threading
+
+
+async def twice(n):
+    await asyncio.sleep(0.01)
+    return 2 * n
+
+
+async def handler(event, context):
+    if context["path"] == "/fail":
+        await asyncio.sleep(0)
+        raise KeyError("async failure")
+    doubled = await asyncio.gather(*(twice(n) for n in event))
+    return {"doubled": doubled, "main_thread": threading.current_thread() is threading.main_thread(),
+            "loop_is_current": asyncio.get_event_loop() is asyncio.get_event_loop()}
+"""
+
+LOOP_FUNCTION = NO_UNIX_PREAMBLE + """
+import asyncio
+
+
+async def slow_echo(event):
+    await asyncio.sleep(0.01)
+    return event
+
+
+def handler(event, context):
+    if context["path"] == "/coroutine":
+        return slow_echo(event)  # a plain function returning a coroutine: awaited too
+    loop = asyncio.get_event_loop()  # RuntimeError in a worker thread without a loop set for it
+    return {"ran": loop.run_until_complete(slow_echo(event)), "same_loop": loop is asyncio.get_event_loop()}
+"""
+
+
+class AsyncioTest(unittest.TestCase):
+    """The handler's thread has an event loop, an `async def handler` is awaited, and asyncio starts where
+    AF_UNIX socket pairs are refused (the function.py above refuses them as Unikraft 0.13 does)."""
+
+    def post(self, guest, path, body):
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", path, body=json.dumps(body).encode())
+        r = c.getresponse()
+        return r.status, json.loads(r.read())
+
+    def test_an_async_handler_is_awaited_on_its_threads_loop(self):
+        guest = start_guest(self, ASYNC_FUNCTION)
+        for _ in range(2):  # the loop lives on between calls
+            self.assertEqual((200, {"doubled": [2, 4, 6], "main_thread": False, "loop_is_current": True}),
+                             self.post(guest, "/", [1, 2, 3]))
+
+    def test_an_exception_in_the_coroutine_gives_500_naming_it(self):
+        guest = start_guest(self, ASYNC_FUNCTION)
+        status, body = self.post(guest, "/fail", [])
+        self.assertEqual((500, "KeyError"), (status, body.get("type")), body)
+        self.assertIn("async failure", body["error"])
+        self.assertEqual(200, self.post(guest, "/", [5])[0], "the loop serves on after a failure")
+
+    def test_a_plain_handler_gets_the_threads_loop_and_a_returned_coroutine_is_awaited(self):
+        guest = start_guest(self, LOOP_FUNCTION)
+        self.assertEqual((200, {"ran": {"k": 1}, "same_loop": True}), self.post(guest, "/", {"k": 1}))
+        self.assertEqual((200, {"k": 2}), self.post(guest, "/coroutine", {"k": 2}))
+
+    def test_socketpair_falls_back_to_loopback_tcp_only_where_af_unix_is_refused(self):
+        wrapper = load_wrapper_module()
+        calls = []
+
+        class Refusing(object):
+            AF_UNIX, AF_INET, SOCK_STREAM, SOCK_DGRAM = socket.AF_UNIX, socket.AF_INET, socket.SOCK_STREAM, socket.SOCK_DGRAM
+
+            @staticmethod
+            def socketpair(family=None, type=socket.SOCK_STREAM, proto=0):
+                calls.append((family, type))
+                raise OSError(97, "Address family not supported by protocol")
+        module = Refusing()
+        wrapper.install_socketpair_fallback(module)
+        wrapper.install_socketpair_fallback(module)  # once only
+        a, b = module.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        self.assertEqual((socket.AF_INET, None, None), (a.family, a.gettimeout(), b.gettimeout()))
+        a.sendall(b"x")
+        self.assertEqual(b"x", b.recv(1))
+        self.assertEqual([(None, socket.SOCK_STREAM)], calls, "the native call is tried first, once")
+        with self.assertRaises(OSError):
+            module.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)  # no TCP stand-in for datagrams
+
+        class Failing(Refusing):
+            @staticmethod
+            def socketpair(family=None, type=socket.SOCK_STREAM, proto=0):
+                raise OSError(24, "Too many open files")
+        other = Failing()
+        wrapper.install_socketpair_fallback(other)
+        with self.assertRaises(OSError) as raised:
+            other.socketpair()
+        self.assertEqual(24, raised.exception.errno, "other errors are not hidden")
+
+
+EXIT_FUNCTION = """
+import os
+
+
+def handler(event):
+    if event.get("exit") is not None:
+        os._exit(event["exit"])
+    return "alive"
+"""
+
+
+class ExitTest(unittest.TestCase):
+    def test_os_exit_in_a_handler_says_so_on_the_console_then_exits(self):
+        guest = start_guest(self, EXIT_FUNCTION)
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/", body=b'{}')
+        self.assertEqual(b"alive", c.getresponse().read())
+        c.request("POST", "/", body=b'{"exit": 3}')
+        with self.assertRaises((http.client.HTTPException, OSError)):
+            c.getresponse()
+        self.assertEqual(3, guest.proc.wait(10))
+        self.assertIn("ukfaas: stopping: os._exit(3) was called\n", guest.stderr())
 
 
 RANDOM_FUNCTION = """

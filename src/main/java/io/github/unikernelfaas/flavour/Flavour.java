@@ -1,5 +1,7 @@
 package io.github.unikernelfaas.flavour;
 
+import io.github.unikernelfaas.kernel.KernelKind;
+import io.github.unikernelfaas.vm.MemoryFloor;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VirtioMode;
 import java.util.List;
@@ -25,11 +27,13 @@ import java.util.stream.Collectors;
  * @param appFiles         the files of the Unikraft app directory (app/), Makefile.uk and Config.uk among them
  * @param markers          the guest's PEP 508 environment markers but the Python versions (sys_platform,
  *                         platform_system...), as the guest's CPython reports them; those not given are Linux's
+ * @param memoryFloorMb    per root, the least guest memory (MiB) the flavour's kernel boots the wrapper with,
+ *                         measured on the real kernel; empty when not known
  */
 public record Flavour(String name, String unikraftVersion, String pythonVersion, String pythonLib,
         String pipPythonVersion, List<Integer> grammarVersion, Map<RootKind, String> kernelArgs, VirtioMode virtio,
         List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
-        Map<String, String> markers) {
+        Map<String, String> markers, Map<RootKind, Integer> memoryFloorMb) {
 
     /** The flavour the plugin builds unless told otherwise. */
     public static final String DEFAULT = "unikraft-0.13.1-python3.7";
@@ -45,6 +49,13 @@ public record Flavour(String name, String unikraftVersion, String pythonVersion,
         stdlibSources = List.copyOf(stdlibSources);
         appFiles = List.copyOf(appFiles);
         markers = markers == null ? Map.of() : Map.copyOf(markers);
+        memoryFloorMb = memoryFloorMb == null ? Map.of() : Map.copyOf(memoryFloorMb);
+    }
+
+    /** The least memory (MiB) this flavour's kernel boots with on {@code root}, when measured. */
+    public java.util.OptionalInt memoryFloor(RootKind root) {
+        Integer mb = memoryFloorMb.get(root);
+        return mb == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(mb);
     }
 
     /** The default command line for this root, or a clear failure when the flavour cannot mount it. */
@@ -56,6 +67,24 @@ public record Flavour(String name, String unikraftVersion, String pythonVersion,
                     + ". Set " + RootKind.PROPERTY + " to one of those, or choose another unikernel.flavour.");
         }
         return args;
+    }
+
+    /**
+     * The floor to check {@code unikernel.memory} against before booting {@code kernel}: the flavour's measured
+     * one for a Unikraft kernel (its own, or a prebuilt one, taken to be of this flavour); none for a Linux
+     * kernel (the CI test guest), whose needs the flavour does not know.
+     */
+    public MemoryFloor memoryFloor(java.nio.file.Path kernel, RootKind root) {
+        try {
+            if (KernelKind.detect(kernel).linux()) {
+                return MemoryFloor.UNKNOWN;
+            }
+        } catch (java.io.IOException e) {
+            return MemoryFloor.UNKNOWN; // unreadable: the boot says why
+        }
+        java.util.OptionalInt mb = memoryFloor(root);
+        return mb.isPresent() ? new MemoryFloor(mb.getAsInt(), name + " with the " + root.setting() + " root")
+                : MemoryFloor.UNKNOWN;
     }
 
     /** The grammar version as Python writes it, e.g. 3.7. */

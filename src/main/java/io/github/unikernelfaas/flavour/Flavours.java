@@ -110,7 +110,7 @@ public final class Flavours {
     record Descriptor(String name, String unikraftVersion, String pythonVersion, String pythonLib,
             String pipPythonVersion, List<Integer> grammarVersion, Map<String, String> kernelArgs, String virtio,
             List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
-            Map<String, String> markers) {
+            Map<String, String> markers, Map<String, Integer> memoryFloorMb) {
     }
 
     /** Parses and validates a descriptor that must describe the flavour {@code expectedName}. */
@@ -193,6 +193,21 @@ public final class Flavours {
                         + "'" + (m.getValue() == null ? " without a value" : ""));
             }
         }
+        Map<RootKind, Integer> floors = new EnumMap<>(RootKind.class);
+        if (d.memoryFloorMb() != null) { // optional: a flavour not measured yet has no floor
+            for (Map.Entry<String, Integer> e : d.memoryFloorMb().entrySet()) {
+                RootKind r = root(expected, "memoryFloorMb", e.getKey());
+                if (!roots.contains(r)) {
+                    throw bad(expected, "memoryFloorMb has a floor for the root " + r.setting() + ", which roots"
+                            + " does not list");
+                }
+                if (e.getValue() == null || e.getValue() < 16) {
+                    throw bad(expected, "memoryFloorMb." + r.setting() + " must be a number of MiB of at least 16,"
+                            + " not " + e.getValue());
+                }
+                floors.put(r, e.getValue());
+            }
+        }
         VirtioMode virtio;
         try {
             virtio = VirtioMode.parse(d.virtio());
@@ -200,7 +215,8 @@ public final class Flavours {
             throw bad(expected, "virtio must be legacy, modern or transitional, not '" + d.virtio() + "'");
         }
         return new Flavour(d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), markers);
+                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), markers,
+                floors);
     }
 
     private static RootKind root(String flavour, String field, String value) {

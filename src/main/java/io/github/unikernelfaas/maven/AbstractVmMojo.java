@@ -10,6 +10,7 @@ import io.github.unikernelfaas.vm.KvmHost;
 import io.github.unikernelfaas.vm.KvmVerdicts;
 import io.github.unikernelfaas.vm.Guest;
 import io.github.unikernelfaas.vm.Machine;
+import io.github.unikernelfaas.vm.MemoryFloor;
 import io.github.unikernelfaas.vm.Qemu;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmConfig;
@@ -114,12 +115,14 @@ abstract class AbstractVmMojo extends AbstractUnikernelMojo {
     /** The VM to boot; {@link #boot} sets the accelerator of each attempt. */
     protected VmConfig vmConfig(int hostPort) {
         RootKind root = rootKind();
+        MemoryFloor floor = flavour().memoryFloor(kernel(), root);
+        floor.check(memory); // before the run-time files are written and anything boots
         Path initrdRoot = runtimeInitrd(root);
         Machine machine = new Machine(Qemu.INSTANCE, Qemu.INSTANCE.locate(qemu, System.getenv("PATH")),
                 Accelerator.TCG, memory, splitArgs(qemuArgs), "unikernel-faas:" + project.getArtifactId());
         Guest guest = new Guest(kernel(), initrd == null ? null : initrd.toPath(), kernelArgs(root), root,
                 fs0.toPath(), initrdRoot, hostPort, guestPort, flavour().virtio());
-        return new VmConfig(machine, guest);
+        return new VmConfig(machine, guest, floor);
     }
 
     /**

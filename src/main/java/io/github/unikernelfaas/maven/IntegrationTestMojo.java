@@ -60,7 +60,7 @@ public class IntegrationTestMojo extends AbstractVmMojo {
                         + " add *.json events (and *.expected.json results) to test the handler");
             }
             FunctionClient client = new FunctionClient(http, vm.hostPort(), invokeTimeout());
-            List<CaseResult> outcomes = EventRunner.run(cases, client, vm::isAlive, getLog()::info);
+            List<CaseResult> outcomes = EventRunner.run(cases, client, vm::stopped, getLog()::info);
             // The accelerator that ran: auto-detected KVM may have fallen back to TCG.
             String accelerator = vm.accelerator().name();
             run = new TestRun("unikernel." + project.getArtifactId(), accelerator, vm.bootSeconds(), outcomes);

@@ -4,6 +4,7 @@ import io.github.unikernelfaas.invoke.EventCase;
 import io.github.unikernelfaas.invoke.EventCases;
 import io.github.unikernelfaas.invoke.FunctionClient;
 import io.github.unikernelfaas.invoke.Invocation;
+import io.github.unikernelfaas.invoke.VmStoppedException;
 import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.Ports;
 import io.github.unikernelfaas.vm.VmException;
@@ -36,7 +37,9 @@ public class InvokeMojo extends AbstractVmMojo {
         try (FunctionVm vm = boot(vmConfig(Ports.free()), http)) {
             boot = vm.bootSeconds();
             try {
-                r = new FunctionClient(http, vm.hostPort(), invokeTimeout()).invoke(c.body());
+                r = new FunctionClient(http, vm.hostPort(), invokeTimeout()).invoke(c.body(), vm::stopped);
+            } catch (VmStoppedException e) {
+                throw new VmException("The VM stopped during the invocation of " + event + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new VmException("Invoking the function failed: " + e + "; console: " + vm.consoleLog(), e);
             }

@@ -6,7 +6,6 @@ import io.github.unikernelfaas.invoke.FunctionClient;
 import io.github.unikernelfaas.rootfs.Fs0Cpio;
 import io.github.unikernelfaas.rootfs.LiveReload;
 import io.github.unikernelfaas.vm.ConsoleFollower;
-import io.github.unikernelfaas.vm.ConsoleLog;
 import io.github.unikernelfaas.vm.FunctionVm;
 import io.github.unikernelfaas.vm.PortForwarder;
 import io.github.unikernelfaas.vm.Ports;
@@ -80,10 +79,13 @@ public class RunMojo extends AbstractVmMojo {
                     Set<String> all = new java.util.TreeSet<>(changed);
                     more.forEach(all::addAll);
                     serving = replace(serving, all, forwarder, client);
-                } else if (!serving.vm.isAlive()) {
-                    int code = serving.vm.waitForExit();
-                    throw new MojoFailureException("The VM stopped on its own (QEMU exit code " + code + ").\n"
-                            + ConsoleLog.describeTail(serving.vm.consoleLog(), 30));
+                } else {
+                    // QEMU exited, the guest halted, or its console said it cannot go on (e.g. os._exit in a
+                    // handler, which leaves a Unikraft VM hanging): say so rather than serve nothing.
+                    Optional<String> stopped = serving.vm.stopped();
+                    if (stopped.isPresent()) {
+                        throw new MojoFailureException("The VM stopped on its own while serving. " + stopped.get());
+                    }
                 }
             }
         } finally {

@@ -21,10 +21,31 @@ public final class FunctionVm implements AutoCloseable {
     private final double bootSeconds;
     private final boolean restored;
 
+    /** The console from the moment the VM served: a fatal line after it means the VM stopped serving. */
+    private final ConsoleWatch console;
+
     FunctionVm(VirtualMachine vm, double bootSeconds, boolean restored) {
         this.vm = vm;
         this.bootSeconds = bootSeconds;
         this.restored = restored;
+        this.console = ConsoleWatch.fromEnd(vm.consoleLog(), vm.config());
+    }
+
+    /**
+     * Why the VM can serve no more, with the console's tail, if it cannot: its console showed a fatal line
+     * since it became ready (e.g. the wrapper's os._exit line, a kernel crash), QEMU exited, or the guest
+     * halted. Cheap enough to ask every few hundred milliseconds while a request runs.
+     */
+    public synchronized Optional<String> stopped() {
+        String why = console.poll().map(FatalLines.Fatal::message).orElse(null);
+        if (why == null && !vm.isAlive()) {
+            why = "QEMU exited with code " + vm.exitCode() + ".";
+        }
+        if (why == null) {
+            why = vm.haltedState().map(state -> "The guest halted (QEMU state " + state + ").").orElse(null);
+        }
+        return why == null ? Optional.empty() : Optional.of(why + "\n"
+                + ConsoleLog.describeTail(vm.consoleLog(), Readiness.CONSOLE_TAIL_LINES));
     }
 
     /** Boots with the accelerator in {@code config}, no fallback (tests and tools). */

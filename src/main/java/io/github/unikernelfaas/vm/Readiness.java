@@ -10,7 +10,8 @@ import java.time.Duration;
 
 /**
  * Waits until the guest answers {@code GET /health} with 200. A TCP connect proves nothing: QEMU's
- * user network accepts connections before the guest listens. Fails fast when QEMU exits.
+ * user network accepts connections before the guest listens. Fails fast when QEMU exits, the guest halts,
+ * or its console shows a line after which it never answers ({@link FatalLines}).
  */
 public final class Readiness {
     private static final Duration POLL = Duration.ofMillis(200);
@@ -27,7 +28,11 @@ public final class Readiness {
      * crash dump's addresses mean something only with them.
      */
     static String symbolsHint(VirtualMachine vm) {
-        java.nio.file.Path kernel = vm.config().guest().kernel();
+        return symbolsHintFor(vm.config());
+    }
+
+    static String symbolsHintFor(VmConfig config) {
+        java.nio.file.Path kernel = config.guest().kernel();
         java.nio.file.Path dbg = kernel.resolveSibling(kernel.getFileName() + ".dbg");
         if (!java.nio.file.Files.isRegularFile(dbg)) {
             return "";
@@ -59,6 +64,7 @@ public final class Readiness {
         long deadline = start + timeout.toNanos();
         long nextProgress = start + PROGRESS_EVERY.toNanos();
         String lastProblem = "no answer yet";
+        ConsoleWatch console = ConsoleWatch.fromStart(vm.consoleLog(), vm.config());
         while (true) {
             if (System.nanoTime() >= nextProgress) {
                 nextProgress += PROGRESS_EVERY.toNanos();
@@ -66,6 +72,16 @@ public final class Readiness {
                         vm.config().machine().accelerator().description(), lastProblem));
             }
             if (!vm.isAlive()) {
+                // What the guest said before it went names the cause better than QEMU's exit code.
+                java.util.Optional<FatalLines.Fatal> said = console.poll();
+                if (said.isEmpty()) {
+                    said = console.poll(); // a line held back to see what follows it
+                }
+                if (said.isPresent()) {
+                    throw GuestFatalException.of(said.get(), "QEMU exited with code " + vm.exitCode() + String.format(
+                            " %.1f s after start, before the function answered ", vm.secondsSinceStart()) + health,
+                            vm.consoleLog());
+                }
                 throw new QemuExitedException("QEMU exited with code " + vm.exitCode() + " before the function answered "
                         + health + " (" + String.format("%.1f", vm.secondsSinceStart()) + " s after start).\n"
                         + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES) + symbolsHint(vm),
@@ -77,6 +93,11 @@ public final class Readiness {
                         + vm.config().machine().accelerator().description() + " (" + vm.config().machine().vmm().name() + " state " + halted.get() + ") "
                         + String.format("%.1f", vm.secondsSinceStart()) + " s after start, before the function answered "
                         + health + ".\n" + ConsoleLog.describeTail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+            }
+            java.util.Optional<FatalLines.Fatal> fatal = console.poll();
+            if (fatal.isPresent()) {
+                throw GuestFatalException.of(fatal.get(), String.format("%.1f s after start, before the function"
+                        + " answered %s", vm.secondsSinceStart(), health), vm.consoleLog());
             }
             try {
                 HttpResponse<Void> r = client.send(HttpRequest.newBuilder(health).timeout(PROBE_TIMEOUT).GET().build(),

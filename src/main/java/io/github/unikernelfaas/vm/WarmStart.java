@@ -120,7 +120,7 @@ public final class WarmStart {
         Guest g = config.guest();
         Guest fixed = new Guest(g.kernel(), g.initrd(), g.kernelArgs(), g.root(), g.fs0(), g.fs0Initrd(), 1,
                 g.guestPort(), g.virtio());
-        VmConfig c = new VmConfig(config.machine(), fixed);
+        VmConfig c = new VmConfig(config.machine(), fixed, config.memoryFloor());
         StringBuilder sb = new StringBuilder("format 1\n");
         // The socket is host-side, so a fixed absolute one: a relative path would resolve against the working
         // directory, and the same project in another directory would never restore.

@@ -121,9 +121,8 @@ def guest_compile(guest, paths):
 def handler_arity(tree):
     """Returns (found, positional parameter count or None, problem)."""
     for node in tree.body:
-        if isinstance(node, ast.AsyncFunctionDef) and node.name == "handler":
-            return True, None, "handler is `async def`; the wrapper calls it synchronously: make it a plain def"
-        if isinstance(node, ast.FunctionDef) and node.name == "handler":
+        # `async def handler` too: the wrapper awaits the coroutine on its worker thread's event loop.
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handler":
             args = node.args
             required_kw = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
             if required_kw:

@@ -104,7 +104,11 @@ def invoke(handler, wants_context, body, context):
         except (ValueError, RecursionError):
             pass  # not JSON: the handler gets the text
     try:
+        if "asyncio" in sys.modules:
+            event_loop()  # the function uses asyncio: asyncio.get_event_loop() works in the handler's thread
         result = handler(event, context) if wants_context else handler(event)
+        if hasattr(result, "__await__") and not isinstance(result, type):
+            result = event_loop().run_until_complete(result)  # `async def handler`, or a handler returning a coroutine
     except (Exception, SystemExit) as e:  # SystemExit too: a handler must not stop the server
         traceback.print_exc()
         return 500, error_json(describe(e), type(e).__name__), JSON_TYPE
@@ -118,6 +122,48 @@ def invoke(handler, wants_context, body, context):
         message = "the handler's result is not JSON-serialisable: " + describe(e)
         print("ukfaas: " + message, file=sys.stderr)
         return 500, error_json(message, type(e).__name__), JSON_TYPE
+
+
+LOOPS = {}  # thread id -> that thread's asyncio event loop, made on first need
+
+
+def event_loop():
+    """The calling thread's asyncio event loop, made and set for the thread on first need: asyncio (~40
+    modules) is imported only by a function that uses it. The loop lives on between calls, so clients the
+    handler keeps (sessions, pools) stay bound to it."""
+    ident = _thread.get_ident()
+    loop = LOOPS.get(ident)
+    if loop is None or loop.is_closed():
+        import asyncio
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        LOOPS[ident] = loop
+    return loop
+
+
+# socketpair() errors that mean "no AF_UNIX here" (Unikraft 0.13's lwip: EAFNOSUPPORT, errno 97).
+NO_UNIX_ERRNOS = (97, 93, 94, 95, 38)  # EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EOPNOTSUPP, ENOSYS
+
+
+def install_socketpair_fallback(module=socket):
+    """Makes module.socketpair() fall back to a connected loopback TCP pair where AF_UNIX is refused, as
+    CPython's own socketpair does on platforms without AF_UNIX: asyncio's event loop needs a pair for its
+    self-pipe, and Unikraft 0.13 has AF_UNIX in name only. Other families and errors are left alone."""
+    native = module.socketpair
+    if getattr(native, "ukfaas_fallback", False):
+        return
+
+    def socketpair(family=None, type=module.SOCK_STREAM, proto=0):
+        try:
+            return native(family, type, proto)
+        except OSError as e:
+            unix = family is None or family == getattr(module, "AF_UNIX", None)
+            if not unix or type != module.SOCK_STREAM or e.errno not in NO_UNIX_ERRNOS:
+                raise
+        return loopback_pair()
+    socketpair.ukfaas_fallback = True
+    socketpair.__doc__ = native.__doc__
+    module.socketpair = socketpair
 
 
 def restored(body, state={"done": False}):
@@ -595,6 +641,7 @@ def loopback_pair():
         # Each wakeup is one byte: Nagle's algorithm would hold the next one until the delayed ACK
         # of the last (measured: about 200 ms a request on Unikraft's lwip).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(None)  # blocking, as socketpair() gives them
     return a, b
 
 
@@ -1079,6 +1126,29 @@ def argparse_args(argv):
     return parser.parse_args(argv)
 
 
+def stopping(status):
+    """The wrapper's last line: the host ends its wait for /health at once (vm/FatalLines.java)."""
+    print("ukfaas: stopping (exit status %d)" % status, file=sys.stderr, flush=True)
+    return status
+
+
+def announce_exit(module=os):
+    """Makes os._exit() say so on the console first: called by a handler on Unikraft 0.13 it leaves the VM
+    hanging without a word (seen by hand); the host reads this line and stops the VM."""
+    real = module._exit
+    if getattr(real, "ukfaas_announced", False):
+        return
+
+    def _exit(status):
+        try:
+            print("ukfaas: stopping: os._exit(%r) was called" % (status,), file=sys.stderr, flush=True)
+        except Exception:
+            pass  # exit all the same
+        real(status)
+    _exit.ukfaas_announced = True
+    module._exit = _exit
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
@@ -1087,6 +1157,8 @@ def main(argv=None):
         except AttributeError:
             pass
     imported = time.monotonic()
+    announce_exit()
+    install_socketpair_fallback()  # before the function's import: its module code may start a loop too
     try:
         handler = load_handler()
         app = App(handler, takes_context(handler), args.max_body, args.header_timeout, args.body_timeout)
@@ -1098,10 +1170,10 @@ def main(argv=None):
         listener = listen(args.host, args.port)
     except StartupError as e:
         print("ukfaas: " + str(e), file=sys.stderr, flush=True)
-        return 1
+        return stopping(1)
     except (OSError, OverflowError) as e:
         print("ukfaas: cannot listen on %s:%d: %s" % (args.host, args.port, e), file=sys.stderr, flush=True)
-        return 1
+        return stopping(1)
     print("ukfaas: listening on %s:%d" % (args.host, listener.getsockname()[1]), flush=True)
     print("ukfaas: started: wrapper at %.3f s (guest clock), its imports %.3f s, function and listen %.3f s"
           % (STARTED, imported - STARTED, time.monotonic() - imported), flush=True)

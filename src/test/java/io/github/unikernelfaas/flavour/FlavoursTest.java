@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.unikernelfaas.vm.MemoryFloor;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VirtioMode;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FlavoursTest {
     private static final String NET = "netdev.ipv4_addr=10.0.2.15 netdev.ipv4_gw_addr=10.0.2.2"
@@ -116,6 +120,32 @@ class FlavoursTest {
         assertTrue(parseFails(base.replace("\"Config.uk\"]", "\"../x.c\"]")).contains("appFiles lists file names"));
         assertTrue(parseFails(base.replace(", \"Config.uk\"]", "]")).contains("must hold Makefile.uk and Config.uk"));
         assertEquals("a", Flavours.parse(stream(base), "x").kernelArgs(RootKind.INITRD), "the base is valid");
+    }
+
+    @Test
+    void memoryFloorsAreOptionalAndChecked() {
+        String base = descriptor("\"roots\": [\"initrd\"]", "\"kernelArgs\": {\"initrd\": \"a\"}");
+        assertTrue(Flavours.parse(stream(base), "x").memoryFloor(RootKind.INITRD).isEmpty(), "no floor: not measured");
+        String floors = base.replace("\"roots\":", "\"memoryFloorMb\": {\"initrd\": 88}, \"roots\":");
+        assertEquals(88, Flavours.parse(stream(floors), "x").memoryFloor(RootKind.INITRD).getAsInt());
+        assertTrue(parseFails(floors.replace("{\"initrd\": 88}", "{\"9p\": 64}")).endsWith(
+                "memoryFloorMb has a floor for the root 9p, which roots does not list"));
+        assertTrue(parseFails(floors.replace("88", "8")).contains("memoryFloorMb.initrd must be a number of MiB of at"
+                + " least 16, not 8"));
+    }
+
+    @Test
+    void theShippedFloorsApplyToUnikraftKernelsNotToLinuxOnes(@TempDir Path dir) throws Exception {
+        Flavour f = Flavours.load(Flavour.DEFAULT);
+        // Measured on the real kernel (issue "real functions", failure 6).
+        Path unikraft = Files.write(dir.resolve("unikraft"), new byte[8192]);
+        assertEquals(new MemoryFloor(88, "unikraft-0.13.1-python3.7 with the initrd root"),
+                f.memoryFloor(unikraft, RootKind.INITRD));
+        assertEquals(64, f.memoryFloor(unikraft, RootKind.NINE_P).mb());
+        byte[] bz = new byte[8192];
+        System.arraycopy("HdrS".getBytes(StandardCharsets.US_ASCII), 0, bz, 0x202, 4);
+        Path linux = Files.write(dir.resolve("bzImage"), bz);
+        assertEquals(MemoryFloor.UNKNOWN, f.memoryFloor(linux, RootKind.INITRD), "the CI test guest has no floor");
     }
 
     @Test

@@ -44,6 +44,14 @@ class FunctionCheckerTest {
     }
 
     @Test
+    void acceptsAnAsyncHandler() throws Exception {
+        // The wrapper awaits it on the worker thread's event loop.
+        Files.writeString(src.resolve("function.py"), "import asyncio\n\nasync def handler(event, context):\n"
+                + "    await asyncio.sleep(0)\n    return event\n");
+        assertDoesNotThrow(() -> FunctionChecker.check(python, src, GRAMMAR));
+    }
+
+    @Test
     void missingFunctionFileSaysWhatToCreate() {
         FunctionException e = assertThrows(FunctionException.class, () -> FunctionChecker.check(python, src, GRAMMAR));
         assertTrue(e.getMessage().contains("function.py does not exist"), e.getMessage());
@@ -91,7 +99,8 @@ class FunctionCheckerTest {
 
     @Test
     void handlerWithWrongShapeIsExplained() throws Exception {
-        assertTrue(failing("async def handler(event):\n    return 1\n").getMessage().contains("async def"));
+        assertTrue(failing("async def handler():\n    return 1\n").getMessage().contains("takes no arguments"),
+                "an async handler is judged like a plain one");
         assertTrue(failing("def handler():\n    return 1\n").getMessage().contains("takes no arguments"));
         assertTrue(failing("def handler(a, b, c):\n    return 1\n").getMessage().contains("3 required arguments"));
         String kwOnly = failing("def handler(event, *, flag):\n    return 1\n").getMessage();
