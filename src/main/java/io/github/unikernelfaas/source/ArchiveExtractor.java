@@ -160,7 +160,12 @@ public final class ArchiveExtractor {
      * are {@code debian-binary} (format 2.x), {@code control.tar.*}, {@code data.tar.*}, in that order.
      */
     private static InputStream debData(Path archive, ArArchiveInputStream ar) throws IOException {
-        ArArchiveEntry e = ar.getNextEntry();
+        ArArchiveEntry e;
+        try {
+            e = ar.getNextEntry();
+        } catch (IOException notAr) {
+            throw new IOException("not a Debian package (no ar archive: " + notAr.getMessage() + ")", notAr);
+        }
         if (e == null || !memberName(e).equals("debian-binary")) {
             throw new IOException("not a Debian package: the ar archive does not start with debian-binary");
         }
