@@ -19,25 +19,25 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
 
 /** Builds fixture archives in memory, and computes their tree digest independently of the code under test. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
     /** One archive entry; kind 'd' (directory), 'f' (file), 'l' (symlink), 'h' (hard link). */
-    record E(char kind, String name, String content, boolean exec) {
-        static E dir(String name) {
+    public record E(char kind, String name, String content, boolean exec) {
+        public static E dir(String name) {
             return new E('d', name, null, false);
         }
 
-        static E file(String name, String content) {
+        public static E file(String name, String content) {
             return new E('f', name, content, false);
         }
 
-        static E exec(String name, String content) {
+        public static E exec(String name, String content) {
             return new E('f', name, content, true);
         }
 
-        static E link(String name, String target) {
+        public static E link(String name, String target) {
             return new E('l', name, target, false);
         }
 
@@ -98,7 +98,7 @@ final class Fixtures {
     }
 
     /** A .deb with data.tar.xz. */
-    static byte[] deb(List<E> entries) throws IOException {
+    public static byte[] deb(List<E> entries) throws IOException {
         return deb("data.tar.xz", tarXz(entries));
     }
 
