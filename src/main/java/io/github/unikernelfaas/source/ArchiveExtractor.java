@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
@@ -31,10 +33,16 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
 /**
- * Extracts tar.gz, tar.xz, tar.bz2 and zip archives with commons-compress, refusing every entry that could
- * write outside the target directory: absolute paths, {@code ..} segments, symbolic links whose target
- * leaves the tree (also through other links in the archive), hard links to anything but a file extracted
- * before, and device or FIFO entries. Files keep the exec bit (0755, else 0644); nothing is stripped.
+ * Extracts tar.gz, tar.xz, tar.bz2 and zip archives and Debian packages with commons-compress, refusing every
+ * entry that could write outside the target directory: absolute paths, {@code ..} segments, symbolic links
+ * whose target leaves the tree (also through other links in the archive), hard links to anything but a file
+ * extracted before, and device or FIFO entries. Files keep the exec bit (0755, else 0644); nothing is
+ * stripped unless a {@link PathFilter} drops it.
+ *
+ * <p>A Debian package ({@code .deb}) is an image of a root file system: its absolute symbolic links (e.g.
+ * {@code lib64/ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2}) are kept as they are,
+ * checked as if the target directory were {@code /}. No dpkg, no root: maintainer scripts do not run, owners
+ * and setuid bits are not kept.
  */
 public final class ArchiveExtractor {
     private static final int MAX_LINK_DEPTH = 40;
@@ -59,10 +67,20 @@ public final class ArchiveExtractor {
      * unsafe entry and {@link IOException} for an unreadable (corrupt, truncated) archive.
      */
     public static Extracted extract(Path archive, ArchiveType type, Path target) throws IOException {
+        return extract(archive, type, target, PathFilter.NONE);
+    }
+
+    /**
+     * Extracts {@code archive} into {@code target}, an empty directory, leaving out what {@code drop} matches
+     * (paths relative to the archive's root, before any top-level directory is taken off). A Debian package
+     * has no top-level directory: its {@code topDir} is always {@code ""}.
+     */
+    public static Extracted extract(Path archive, ArchiveType type, Path target, PathFilter drop)
+            throws IOException {
         Files.createDirectories(target);
-        Extraction x = new Extraction(archive, target);
+        Extraction x = new Extraction(archive, target, drop, type == ArchiveType.DEB);
         x.run(type);
-        String top = singleTopDirectory(target);
+        String top = type == ArchiveType.DEB ? "" : singleTopDirectory(target);
         return new Extracted(top, x.digest.digest(top));
     }
 
@@ -124,28 +142,88 @@ public final class ArchiveExtractor {
             }
             return;
         }
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
-                InputStream decompressed = decompressor(raw, type);
-                TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8")) {
-            TarArchiveEntry e;
-            while ((e = tar.getNextEntry()) != null) {
-                if (e.isGlobalPaxHeader() || e.isPaxHeader()) {
-                    continue;
-                }
-                Kind kind;
-                if (e.isSymbolicLink()) {
-                    kind = Kind.SYMLINK;
-                } else if (e.isLink()) {
-                    kind = Kind.HARDLINK;
-                } else if (e.isDirectory()) {
-                    kind = Kind.DIR;
-                } else if (e.isFile()) {
-                    kind = Kind.FILE;
-                } else {
-                    kind = Kind.OTHER;
-                }
-                handler.accept(new Entry(e.getName(), kind, (e.getMode() & 0100) != 0, e.getLinkName()), tar);
+        if (type == ArchiveType.DEB) {
+            try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
+                    ArArchiveInputStream ar = new ArArchiveInputStream(raw)) {
+                forEachTarEntry(debData(archive, ar), handler);
             }
+            return;
+        }
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
+                InputStream decompressed = decompressor(raw, type)) {
+            forEachTarEntry(decompressed, handler);
+        }
+    }
+
+    /**
+     * Positions {@code ar} at the package's {@code data.tar.*} member and returns it decompressed. The members
+     * are {@code debian-binary} (format 2.x), {@code control.tar.*}, {@code data.tar.*}, in that order.
+     */
+    private static InputStream debData(Path archive, ArArchiveInputStream ar) throws IOException {
+        ArArchiveEntry e;
+        try {
+            e = ar.getNextEntry();
+        } catch (IOException notAr) {
+            throw new IOException("not a Debian package (no ar archive: " + notAr.getMessage() + ")", notAr);
+        }
+        if (e == null || !memberName(e).equals("debian-binary")) {
+            throw new IOException("not a Debian package: the ar archive does not start with debian-binary");
+        }
+        String version = new String(ar.readNBytes(16), java.nio.charset.StandardCharsets.US_ASCII).trim();
+        if (!version.startsWith("2.")) {
+            throw new IOException("unsupported Debian package format '" + version + "' (2.x expected)");
+        }
+        while ((e = ar.getNextEntry()) != null) {
+            String name = memberName(e);
+            if (!name.startsWith("data.tar")) {
+                continue;
+            }
+            InputStream member = new BufferedInputStream(ar, 1 << 16);
+            switch (name) {
+                case "data.tar":
+                    return member;
+                case "data.tar.xz":
+                    return new XZCompressorInputStream(member, true);
+                case "data.tar.gz":
+                    return new GzipCompressorInputStream(member, true);
+                case "data.tar.bz2":
+                    return new BZip2CompressorInputStream(member, true);
+                default:
+                    // Debian bookworm's packages use xz; zstd (Ubuntu) would need zstd-jni on the classpath.
+                    throw new SourceException("Cannot extract " + archive.getFileName() + ": its files are in "
+                            + name + ", a compression not supported here (supported: data.tar, data.tar.xz,"
+                            + " data.tar.gz, data.tar.bz2). Use a package from the Debian archive.");
+            }
+        }
+        throw new IOException("not a Debian package: no data.tar member");
+    }
+
+    private static String memberName(ArArchiveEntry e) {
+        String name = e.getName();
+        return name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+    }
+
+    private static void forEachTarEntry(InputStream decompressed, EntryHandler handler) throws IOException {
+        // Not closed here: the caller closes the stream below it.
+        TarArchiveInputStream tar = new TarArchiveInputStream(decompressed, "UTF-8");
+        TarArchiveEntry e;
+        while ((e = tar.getNextEntry()) != null) {
+            if (e.isGlobalPaxHeader() || e.isPaxHeader()) {
+                continue;
+            }
+            Kind kind;
+            if (e.isSymbolicLink()) {
+                kind = Kind.SYMLINK;
+            } else if (e.isLink()) {
+                kind = Kind.HARDLINK;
+            } else if (e.isDirectory()) {
+                kind = Kind.DIR;
+            } else if (e.isFile()) {
+                kind = Kind.FILE;
+            } else {
+                kind = Kind.OTHER;
+            }
+            handler.accept(new Entry(e.getName(), kind, (e.getMode() & 0100) != 0, e.getLinkName()), tar);
         }
     }
 
@@ -201,8 +279,17 @@ public final class ArchiveExtractor {
         private final TreeDigest digest = new TreeDigest();
         private final boolean posix;
 
-        Extraction(Path archive, Path target) {
+        private final PathFilter drop;
+        private final boolean rootImage;
+
+        /**
+         * @param rootImage the archive is a root file system (a Debian package): absolute symbolic links are
+         *                  kept and resolved against the target as if it were {@code /}
+         */
+        Extraction(Path archive, Path target, PathFilter drop, boolean rootImage) {
             this.archive = archive;
+            this.drop = drop;
+            this.rootImage = rootImage;
             this.target = target.toAbsolutePath().normalize();
             this.posix = target.getFileSystem().supportedFileAttributeViews().contains("posix");
         }
@@ -220,6 +307,9 @@ public final class ArchiveExtractor {
                 return;
             }
             String rel = join(parts);
+            if (drop.drops(rel)) {
+                return;
+            }
             if (links.containsKey(rel) && e.kind() != Kind.SYMLINK) {
                 throw unsafe(archive, e.name(), "replaces a symbolic link");
             }
@@ -243,6 +333,11 @@ public final class ArchiveExtractor {
                     break;
                 case HARDLINK: {
                     List<String> to = safeParts(archive, e.linkTarget() == null ? "" : e.linkTarget());
+                    if (drop.drops(join(to))) {
+                        throw new SourceException("Cannot extract " + archive.getFileName() + ": '" + e.name()
+                                + "' is a hard link to '" + e.linkTarget() + "', which the drop patterns " + drop
+                                + " leave out. Drop both paths or neither.");
+                    }
                     if (written.get(join(to)) != Kind.FILE) {
                         throw unsafe(archive, e.name(), "is a hard link to '" + e.linkTarget()
                                 + "', which is not a file extracted before it");
@@ -272,7 +367,8 @@ public final class ArchiveExtractor {
         }
 
         private void createLink(String rel, String linkTarget) throws IOException {
-            if (linkTarget.startsWith("/") || linkTarget.indexOf('\0') >= 0 || linkTarget.indexOf('\\') >= 0) {
+            if ((linkTarget.startsWith("/") && !rootImage) || linkTarget.indexOf('\0') >= 0
+                    || linkTarget.indexOf('\\') >= 0) {
                 throw unsafe(archive, rel, "is a symbolic link to '" + linkTarget + "' (absolute)");
             }
             List<String> parts = List.of(rel.split("/"));
@@ -294,10 +390,13 @@ public final class ArchiveExtractor {
             if (depth > MAX_LINK_DEPTH) {
                 throw unsafe(archive, link, "is part of a symbolic link loop");
             }
-            if (linkTarget.startsWith("/")) {
-                throw unsafe(archive, link, "leads to an absolute symbolic link target '" + linkTarget + "'");
-            }
             List<String> stack = new ArrayList<>(base);
+            if (linkTarget.startsWith("/")) {
+                if (!rootImage) {
+                    throw unsafe(archive, link, "leads to an absolute symbolic link target '" + linkTarget + "'");
+                }
+                stack.clear(); // the target directory is the image's root
+            }
             for (String part : linkTarget.split("/")) {
                 if (part.isEmpty() || part.equals(".")) {
                     continue;

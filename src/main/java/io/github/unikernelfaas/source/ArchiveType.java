@@ -7,7 +7,9 @@ public enum ArchiveType {
     TAR_GZ("tar.gz"),
     TAR_XZ("tar.xz"),
     TAR_BZ2("tar.bz2"),
-    ZIP("zip");
+    ZIP("zip"),
+    /** A Debian binary package: an ar archive whose data.tar.{xz,gz,bz2} holds the files. */
+    DEB("deb");
 
     private final String name;
 
@@ -15,7 +17,7 @@ public enum ArchiveType {
         this.name = name;
     }
 
-    /** Parses a manifest name: tar.gz, tgz, tar.xz, txz, tar.bz2, tbz2 or zip. */
+    /** Parses a manifest name: tar.gz, tgz, tar.xz, txz, tar.bz2, tbz2, zip or deb. */
     public static ArchiveType parse(String value) {
         switch (value == null ? "" : value.toLowerCase(Locale.ROOT)) {
             case "tar.gz":
@@ -29,9 +31,11 @@ public enum ArchiveType {
                 return TAR_BZ2;
             case "zip":
                 return ZIP;
+            case "deb":
+                return DEB;
             default:
                 throw new SourceException("Unknown archive type '" + value
-                        + "': use one of tar.gz, tgz, tar.xz, txz, tar.bz2, tbz2, zip");
+                        + "': use one of tar.gz, tgz, tar.xz, txz, tar.bz2, tbz2, zip, deb");
         }
     }
 

@@ -18,13 +18,15 @@ import java.util.List;
  *                    archive, {@code <lib>/<basename of the lib's URL>}; null otherwise
  * @param topDir      the single top-level directory the archive must have, or null for any
  * @param patches     unified diffs the kernel build applies to a copy of this tree, in order (core and libs only)
+ * @param drop        for Debian packages: the paths of the package left out when it is extracted
  */
 public record Source(String id, String description, String version, URI url, ArchiveType archive,
         Verification verification, Role role, String lib, String placeAs, String topDir,
-        List<SourcePatch> patches) {
+        List<SourcePatch> patches, PathFilter drop) {
 
     public Source {
         patches = List.copyOf(patches);
+        drop = drop == null ? PathFilter.NONE : drop;
     }
 
     /** What a source is used for. */
@@ -34,12 +36,14 @@ public record Source(String id, String description, String version, URI url, Arc
         /** A Unikraft library tree ({@code L=...}). */
         LIB,
         /** An upstream archive a library's make fetches; pre-placed so make never downloads. */
-        ORIGIN
+        ORIGIN,
+        /** A Debian binary package (.deb) for the guest's userland, extracted when the userland is assembled. */
+        DEB
     }
 
-    /** Trees (core, libs) are extracted into the cache; origin archives are kept as files. */
+    /** Trees (core, libs) are extracted into the cache; origin archives and Debian packages are kept as files. */
     public boolean extracted() {
-        return role != Role.ORIGIN;
+        return role == Role.CORE || role == Role.LIB;
     }
 
     /** The file name the download is stored under: the last segment of the URL's path. */

@@ -67,11 +67,34 @@ public final class SourceManifest {
         if (root == null || root.path("format").asInt() != 1 || !root.path("sources").isArray()) {
             throw new SourceException("Source manifest: expected {\"format\": 1, \"sources\": [...]}");
         }
+        // Paths left out of every Debian package (docs, man pages, tests...); an entry's own "drop" adds to it.
+        PathFilter drop = dropPatterns(root, "the manifest");
         List<RawEntry> list = new ArrayList<>();
         for (JsonNode n : root.get("sources")) {
-            list.add(RawEntry.of(n, resourceDir));
+            list.add(RawEntry.of(n, resourceDir, drop));
         }
         return new SourceManifest(list);
+    }
+
+    private static PathFilter dropPatterns(JsonNode n, String where) {
+        JsonNode list = n.get("drop");
+        if (list == null || list.isNull()) {
+            return PathFilter.NONE;
+        }
+        List<String> patterns = new ArrayList<>();
+        if (list.isArray()) {
+            for (JsonNode p : list) {
+                if (!p.isTextual()) {
+                    patterns = null;
+                    break;
+                }
+                patterns.add(p.asText());
+            }
+        }
+        if (!list.isArray() || patterns == null) {
+            throw new SourceException("Source manifest: drop in " + where + " must be a list of path patterns");
+        }
+        return PathFilter.drop(patterns);
     }
 
     /** The resolved sources, in manifest order. */
@@ -154,6 +177,7 @@ public final class SourceManifest {
         Set<String> libs = new HashSet<>();
         Set<String> places = new HashSet<>();
         int cores = 0;
+        int kernelSources = 0;
         for (Source s : sources) {
             if (!ids.add(s.id())) {
                 throw new SourceException("Source manifest: duplicate id '" + s.id() + "'");
@@ -161,13 +185,18 @@ public final class SourceManifest {
             switch (s.role()) {
                 case CORE:
                     cores++;
+                    kernelSources++;
+                    break;
+                case DEB:
                     break;
                 case LIB:
+                    kernelSources++;
                     if (!libs.add(s.lib())) {
                         throw new SourceException("Source manifest: two sources for lib '" + s.lib() + "'");
                     }
                     break;
                 case ORIGIN:
+                    kernelSources++;
                     if (!places.add(s.placeAs())) {
                         throw new SourceException("Source manifest: two origin archives placed as " + s.placeAs());
                     }
@@ -176,7 +205,8 @@ public final class SourceManifest {
                     throw new IllegalStateException();
             }
         }
-        if (cores != 1) {
+        // A manifest of Debian packages alone (a userland) needs no core; a kernel's sources need exactly one.
+        if (cores != 1 && (kernelSources > 0 || sources.isEmpty())) {
             throw new SourceException("Source manifest: expected exactly one source with role core, found " + cores);
         }
     }
@@ -194,10 +224,12 @@ public final class SourceManifest {
         final String placeAs;
         final String topDir;
         final List<SourcePatch> patches;
+        final PathFilter drop;
+        final boolean ownDrop;
 
         RawEntry(String id, String description, String version, String url, String archive,
                 Verification verification, String role, String lib, String placeAs, String topDir,
-                List<SourcePatch> patches) {
+                List<SourcePatch> patches, PathFilter drop, boolean ownDrop) {
             this.id = id;
             this.description = description;
             this.version = version;
@@ -209,9 +241,11 @@ public final class SourceManifest {
             this.placeAs = placeAs;
             this.topDir = topDir;
             this.patches = List.copyOf(patches);
+            this.drop = drop;
+            this.ownDrop = ownDrop;
         }
 
-        static RawEntry of(JsonNode n, String resourceDir) {
+        static RawEntry of(JsonNode n, String resourceDir, PathFilter manifestDrop) {
             String id = text(n, "id");
             if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
                 throw new SourceException("Source manifest: missing or invalid id in " + n);
@@ -223,9 +257,11 @@ public final class SourceManifest {
                         + " (use the value \"unverified\" when no pin is known)");
             }
             Verification v = sha != null ? Verification.sha256(pin(sha)) : Verification.tree(pin(tree));
+            PathFilter own = dropPatterns(n, "'" + id + "'");
             return new RawEntry(id, text(n, "description"), require(n, id, "version"), require(n, id, "url"),
                     require(n, id, "archive"), v, require(n, id, "role"), text(n, "lib"), text(n, "placeAs"),
-                    text(n, "topDir"), bundledPatches(n, id, resourceDir));
+                    text(n, "topDir"), bundledPatches(n, id, resourceDir), manifestDrop.and(own),
+                    n.hasNonNull("drop"));
         }
 
         private static List<SourcePatch> bundledPatches(JsonNode n, String id, String resourceDir) {
@@ -277,7 +313,7 @@ public final class SourceManifest {
                 }
             }
             return new RawEntry(id, blank(o.version()) ? description : id + " " + newVersion, newVersion, newUrl,
-                    archive, v, role, lib, placeAs, topDir, newPatches);
+                    archive, v, role, lib, placeAs, topDir, newPatches, drop, ownDrop);
         }
 
         Source toSource() {
@@ -296,7 +332,26 @@ public final class SourceManifest {
             try {
                 r = Source.Role.valueOf(role.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new SourceException("Source '" + id + "': role must be core, lib or origin, not '" + role + "'");
+                throw new SourceException("Source '" + id + "': role must be core, lib, origin or deb, not '" + role
+                        + "'");
+            }
+            ArchiveType type = ArchiveType.parse(archive);
+            if ((r == Source.Role.DEB) != (type == ArchiveType.DEB)) {
+                throw new SourceException("Source '" + id + "': a Debian package has role deb and archive deb"
+                        + " (found role " + role + ", archive " + archive + ")");
+            }
+            if (r == Source.Role.DEB) {
+                if (verification.kind() != Verification.Kind.SHA256) {
+                    throw new SourceException("Source '" + id + "': pin a Debian package by the sha256 of the .deb"
+                            + " (the SHA256 field of the archive's Packages index, or sha256sum of the file),"
+                            + " not treeSha256");
+                }
+                if (lib != null || placeAs != null || topDir != null || !patches.isEmpty()) {
+                    throw new SourceException("Source '" + id + "': a Debian package takes no lib, placeAs, topDir"
+                            + " or patches");
+                }
+            } else if (ownDrop) {
+                throw new SourceException("Source '" + id + "': drop applies only to Debian packages (role deb)");
             }
             String expandedPlace = placeAs == null ? null : expand(placeAs);
             if (r == Source.Role.LIB || r == Source.Role.ORIGIN) {
@@ -328,8 +383,9 @@ public final class SourceManifest {
                 throw new SourceException("Source '" + id + "': invalid topDir '" + expandedTop + "'");
             }
             return new Source(id, description == null ? id + " " + version : description, version, uri,
-                    ArchiveType.parse(archive), verification, r, r == Source.Role.CORE ? null : lib,
-                    r == Source.Role.ORIGIN ? expandedPlace : null, expandedTop, patches);
+                    type, verification, r, r == Source.Role.CORE || r == Source.Role.DEB ? null : lib,
+                    r == Source.Role.ORIGIN ? expandedPlace : null, expandedTop, patches,
+                    r == Source.Role.DEB ? drop : PathFilter.NONE);
         }
 
         private String expand(String s) {

@@ -401,6 +401,16 @@ public final class SourceResolver {
     }
 
     private String topOfArchive(Source s, Path file) {
+        if (s.archive() == ArchiveType.DEB) {
+            // Read it once through, so that a file that is no .deb (an error page, another format) is not cached.
+            try {
+                ArchiveExtractor.topLevelNames(file, s.archive());
+            } catch (IOException | RuntimeException e) {
+                throw new SourceException("Cannot read " + s.label() + " (a Debian package from " + downloadUri(s)
+                        + "): " + e.getMessage() + "; nothing was cached.", e);
+            }
+            return "";
+        }
         if (s.topDir() == null) {
             return "";
         }
@@ -448,12 +458,17 @@ public final class SourceResolver {
         Map<String, Path> libs = new LinkedHashMap<>();
         List<SourceSet.OriginArchive> origins = new ArrayList<>();
         List<SourceSet.PatchedTree> patched = new ArrayList<>();
+        List<SourceSet.DebPackage> packages = new ArrayList<>();
         StringBuilder key = new StringBuilder();
         for (Map.Entry<Source, Entry> me : entries.entrySet()) {
             Source s = me.getKey();
             Entry e = me.getValue();
             key.append(s.id()).append(' ').append(s.role()).append(' ').append(s.lib()).append(' ')
-                    .append(s.placeAs()).append(' ').append(s.verification()).append('\n');
+                    .append(s.placeAs()).append(' ').append(s.verification());
+            if (s.role() == Source.Role.DEB) {
+                key.append(" drop ").append(s.drop());
+            }
+            key.append('\n');
             if (s.extracted()) {
                 String top = e.marker.getOrDefault("topDir", "");
                 Path tree = e.dir.resolve("tree");
@@ -466,12 +481,15 @@ public final class SourceResolver {
                 if (!s.patches().isEmpty()) {
                     patched.add(new SourceSet.PatchedTree(s.id(), root, s.patches()));
                 }
+            } else if (s.role() == Source.Role.DEB) {
+                packages.add(new SourceSet.DebPackage(s.id(), s.version(), e.dir.resolve(e.marker.get("file")),
+                        e.marker.get("fileSha256"), s.drop()));
             } else {
                 origins.add(new SourceSet.OriginArchive(s.id(), s.lib(), s.placeAs(),
                         e.dir.resolve(e.marker.get("file")), e.marker.get("fileSha256")));
             }
         }
-        return new SourceSet(core, libs, origins, patched, Digests.sha256(key.toString()));
+        return new SourceSet(core, libs, origins, patched, packages, Digests.sha256(key.toString()));
     }
 
     /** Deletes a tree without following links; missing is fine. */

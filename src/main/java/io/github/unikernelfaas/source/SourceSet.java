@@ -24,6 +24,7 @@ public final class SourceSet {
     private final Map<String, Path> libs;
     private final List<OriginArchive> origins;
     private final List<PatchedTree> patched;
+    private final List<DebPackage> packages;
     private final String key;
 
     /** An origin archive: the cached, verified file and where below make's build directory it must be. */
@@ -34,6 +35,13 @@ public final class SourceSet {
         }
     }
 
+    /**
+     * A Debian package: the cached, verified .deb and the paths of it left out when it is extracted
+     * ({@link ArchiveExtractor#extract(Path, ArchiveType, Path, PathFilter)}).
+     */
+    public record DebPackage(String id, String version, Path file, String sha256, PathFilter drop) {
+    }
+
     /** A tree (core or lib) with patches the kernel build applies to a copy of it, in order. */
     public record PatchedTree(String id, Path dir, List<SourcePatch> patches) {
         public PatchedTree {
@@ -42,11 +50,12 @@ public final class SourceSet {
     }
 
     SourceSet(Path core, Map<String, Path> libs, List<OriginArchive> origins, List<PatchedTree> patched,
-            String key) {
+            List<DebPackage> packages, String key) {
         this.core = core;
         this.libs = Collections.unmodifiableMap(new LinkedHashMap<>(libs));
         this.origins = List.copyOf(origins);
         this.patched = List.copyOf(patched);
+        this.packages = List.copyOf(packages);
         this.key = key;
     }
 
@@ -81,6 +90,11 @@ public final class SourceSet {
     /** The origin archives make would otherwise download. */
     public List<OriginArchive> origins() {
         return origins;
+    }
+
+    /** The Debian packages, in manifest order. */
+    public List<DebPackage> packages() {
+        return packages;
     }
 
     /** The trees that have patches (the others are used as they are in the cache). */

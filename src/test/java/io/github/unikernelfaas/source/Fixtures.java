@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
@@ -17,25 +19,25 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
 
 /** Builds fixture archives in memory, and computes their tree digest independently of the code under test. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
     /** One archive entry; kind 'd' (directory), 'f' (file), 'l' (symlink), 'h' (hard link). */
-    record E(char kind, String name, String content, boolean exec) {
-        static E dir(String name) {
+    public record E(char kind, String name, String content, boolean exec) {
+        public static E dir(String name) {
             return new E('d', name, null, false);
         }
 
-        static E file(String name, String content) {
+        public static E file(String name, String content) {
             return new E('f', name, content, false);
         }
 
-        static E exec(String name, String content) {
+        public static E exec(String name, String content) {
             return new E('f', name, content, true);
         }
 
-        static E link(String name, String target) {
+        public static E link(String name, String target) {
             return new E('l', name, target, false);
         }
 
@@ -71,6 +73,39 @@ final class Fixtures {
             writeTar(entries, xz);
         }
         return bytes.toByteArray();
+    }
+
+    /** An uncompressed tar. */
+    static byte[] tar(List<E> entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        writeTar(entries, bytes);
+        return bytes.toByteArray();
+    }
+
+    /**
+     * A Debian binary package as dpkg-deb lays it out: ar members debian-binary, control.tar.xz and
+     * {@code dataMember} (e.g. data.tar.xz) holding {@code data}, whose entries start with {@code ./}.
+     */
+    static byte[] deb(String dataMember, byte[] data) throws IOException {
+        byte[] control = tarXz(List.of(E.dir("./"), E.file("./control", "Package: fixture\nVersion: 1.0\n")));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ArArchiveOutputStream ar = new ArArchiveOutputStream(bytes)) {
+            arMember(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
+            arMember(ar, "control.tar.xz", control);
+            arMember(ar, dataMember, data);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A .deb with data.tar.xz. */
+    public static byte[] deb(List<E> entries) throws IOException {
+        return deb("data.tar.xz", tarXz(entries));
+    }
+
+    private static void arMember(ArArchiveOutputStream ar, String name, byte[] content) throws IOException {
+        ar.putArchiveEntry(new ArArchiveEntry(name, content.length, 0, 0, 0100644, 1700000000L));
+        ar.write(content);
+        ar.closeArchiveEntry();
     }
 
     private static void writeTar(List<E> entries, OutputStream out) throws IOException {
