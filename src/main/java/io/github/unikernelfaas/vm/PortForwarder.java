@@ -287,7 +287,7 @@ public final class PortForwarder implements AutoCloseable {
     }
 
     private void accept() {
-        while (serving.size() < maxClients || evictIdleClient()) {
+        while (true) {
             SocketChannel c;
             try {
                 c = listener.accept();
@@ -300,6 +300,7 @@ public final class PortForwarder implements AutoCloseable {
             if (c == null) {
                 return;
             }
+            boolean full = serving.size() >= maxClients && !evictIdleClient();
             Link link = new Link(c);
             try {
                 c.configureBlocking(false);
@@ -309,10 +310,13 @@ public final class PortForwarder implements AutoCloseable {
             } catch (IOException e) {
                 closeQuietly(c);
             }
+            if (full) {
+                // Every client has a request going: the rest wait in the listener's backlog until one ends.
+                acceptPaused = true;
+                listener.keyFor(selector).interestOps(0);
+                return;
+            }
         }
-        // Full of clients with requests: the rest wait in the listener's backlog until one ends.
-        acceptPaused = true;
-        listener.keyFor(selector).interestOps(0);
     }
 
     /** Drops the client idle longest that has no request going, to make room; whether there was one. */
