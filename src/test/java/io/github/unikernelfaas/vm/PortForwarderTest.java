@@ -188,7 +188,7 @@ class PortForwarderTest {
     private final AtomicInteger concurrent = new AtomicInteger();
     private final AtomicInteger mostConcurrent = new AtomicInteger();
 
-    /** As {@link #startKeepAliveUpstream}, counting connections: in all, and the most open at once. */
+    /** As {@link #startKeepAliveUpstream}, counting connections in all, and the most requests handled at once. */
     private int startCountingUpstream(long delayMillis) throws Exception {
         ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         upstreams.add(upstream);
@@ -197,20 +197,19 @@ class PortForwarderTest {
                 try {
                     Socket s = upstream.accept();
                     accepted.incrementAndGet();
-                    mostConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
                     Thread c = new Thread(() -> {
                         try (s) {
                             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
                                     StandardCharsets.UTF_8));
                             String line;
                             while ((line = in.readLine()) != null) {
+                                mostConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
                                 Thread.sleep(delayMillis);
+                                concurrent.decrementAndGet();
                                 s.getOutputStream().write(("echo: " + line + "\n").getBytes(StandardCharsets.UTF_8));
                             }
                         } catch (Exception e) {
                             // closed
-                        } finally {
-                            concurrent.decrementAndGet();
                         }
                     });
                     c.setDaemon(true);
@@ -264,7 +263,7 @@ class PortForwarderTest {
                 assertEquals("echo: client-" + i, answers.get(i).get(60, TimeUnit.SECONDS));
             }
             assertEquals(12, accepted.get(), "each client had its own connection to the guest");
-            assertTrue(mostConcurrent.get() <= 3, "at most 3 at once, saw " + mostConcurrent.get());
+            assertTrue(mostConcurrent.get() <= 3, "at most 3 requests reached the guest at once, saw " + mostConcurrent.get());
         } finally {
             pool.shutdownNow();
         }
