@@ -34,8 +34,16 @@ import java.util.function.Consumer;
  */
 public final class PortForwarder implements AutoCloseable {
     static final int BACKLOG = 1024;
-    /** Connections to the guest open at once: a few, so that its network stack is never full. */
-    static final int MAX_UPSTREAM = 8;
+    /**
+     * Connections to the guest open at once: fewer than the reference kernel's 64 lwip connections, so that its
+     * network stack is never full, and enough that a few stuck ones do not hold everyone up.
+     */
+    static final int MAX_UPSTREAM = 32;
+    /**
+     * A guest connection with a request in flight and no byte back for this long is cut: past every handler
+     * timeout the guest answers on its own (504), so it is stuck, and its slot goes to the next client.
+     */
+    static final Duration STUCK_LIMIT = Duration.ofSeconds(120);
     /** Client connections held at once; past it, the longest idle one without a request is dropped. */
     static final int MAX_CLIENTS = 8192;
     static final Duration IDLE_LIMIT = Duration.ofSeconds(30);
@@ -521,10 +529,14 @@ public final class PortForwarder implements AutoCloseable {
         }
     }
 
-    /** Closes clients idle past the limit: nothing sent, no answer due. */
+    /** Closes clients idle past the limit (nothing sent, no answer due) and guest connections stuck past theirs. */
     private void sweep(long now) {
         for (Link l : new ArrayList<>(serving.values())) {
             if (!l.awaitingAnswer && !l.answerPending() && now - l.lastBytesNanos > idleNanos) {
+                end(l);
+            } else if (l.slot && l.awaitingAnswer && now - l.lastBytesNanos > STUCK_LIMIT.toNanos()) {
+                log.accept("A request got no byte from the guest for " + STUCK_LIMIT.toSeconds() + " s: its"
+                        + " connection is closed so that others can use it");
                 end(l);
             }
         }
