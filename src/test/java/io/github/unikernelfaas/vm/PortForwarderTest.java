@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -178,6 +181,137 @@ class PortForwarderTest {
             f.retarget(replacement);
             assertFalse(f.retire(old, java.time.Duration.ofMillis(500)), "one connection had to be cut off");
             assertEquals(-1, stuck.getInputStream().read(), "the client sees the end");
+        }
+    }
+
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger concurrent = new AtomicInteger();
+    private final AtomicInteger mostConcurrent = new AtomicInteger();
+
+    /** As {@link #startKeepAliveUpstream}, counting connections in all, and the most requests handled at once. */
+    private int startCountingUpstream(long delayMillis) throws Exception {
+        ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        upstreams.add(upstream);
+        Thread t = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    Socket s = upstream.accept();
+                    accepted.incrementAndGet();
+                    Thread c = new Thread(() -> {
+                        try (s) {
+                            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                                    StandardCharsets.UTF_8));
+                            String line;
+                            while ((line = in.readLine()) != null) {
+                                mostConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+                                Thread.sleep(delayMillis);
+                                concurrent.decrementAndGet();
+                                s.getOutputStream().write(("echo: " + line + "\n").getBytes(StandardCharsets.UTF_8));
+                            }
+                        } catch (Exception e) {
+                            // closed
+                        }
+                    });
+                    c.setDaemon(true);
+                    c.start();
+                } catch (Exception e) {
+                    // the end of the test
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return upstream.getLocalPort();
+    }
+
+    @Test
+    void thousandsOfIdleClientsNeitherDelayARequestNorCostAThreadOrAGuestConnection() throws Exception {
+        int up = startCountingUpstream(0);
+        List<Socket> idle = new ArrayList<>();
+        try (PortForwarder f = PortForwarder.start(Ports.free(), up, s -> { })) {
+            int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+            for (int i = 0; i < 3000; i++) {
+                idle.add(new Socket(InetAddress.getLoopbackAddress(), f.port()));
+            }
+            for (int i = 0; i < 600 && f.clients() < 3000; i++) {
+                Thread.sleep(50);
+            }
+            assertEquals(3000, f.clients(), "every idle client was accepted");
+            assertEquals("echo: normal", ask(f.port(), "normal"), "a request beside 3000 idle clients is answered");
+            int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+            assertTrue(threadsAfter - threadsBefore <= 5, "threads: " + threadsBefore + " before, " + threadsAfter
+                    + " with 3000 idle clients");
+            assertEquals(1, accepted.get(), "the idle clients opened no connection to the guest");
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void connectionsToTheGuestAreCappedAndTheClientsBeyondWaitTheirTurn() throws Exception {
+        int up = startCountingUpstream(200);
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        try (PortForwarder f = PortForwarder.start(Ports.free(), up, s -> { }, 3, 100, Duration.ofSeconds(30))) {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String word = "client-" + i;
+                answers.add(pool.submit(() -> ask(f.port(), word)));
+            }
+            for (int i = 0; i < 12; i++) {
+                assertEquals("echo: client-" + i, answers.get(i).get(60, TimeUnit.SECONDS));
+            }
+            assertEquals(12, accepted.get(), "each client had its own connection to the guest");
+            assertTrue(mostConcurrent.get() <= 3, "at most 3 requests reached the guest at once, saw " + mostConcurrent.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aKeepAliveClientQuietAfterItsAnswerGivesUpItsGuestConnectionToAWaitingClient() throws Exception {
+        int up = startCountingUpstream(0);
+        try (PortForwarder f = PortForwarder.start(Ports.free(), up, s -> { }, 1, 100, Duration.ofSeconds(30));
+                Socket keepAlive = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
+            keepAlive.setSoTimeout(30_000);
+            keepAlive.getOutputStream().write("k\n".getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(keepAlive.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("echo: k", in.readLine());
+            assertEquals("echo: next", ask(f.port(), "next"), "the only slot went to the waiting client");
+            assertEquals(null, in.readLine(), "the quiet keep-alive connection was ended");
+        }
+    }
+
+    @Test
+    void aClientThatSendsNothingIsClosedAfterTheIdleLimitButOneAwaitingAnAnswerIsNot() throws Exception {
+        int up = startCountingUpstream(1500);
+        try (PortForwarder f = PortForwarder.start(Ports.free(), up, s -> { }, 8, 100, Duration.ofMillis(300));
+                Socket silent = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
+            silent.setSoTimeout(30_000);
+            assertEquals("echo: slow", ask(f.port(), "slow"), "an answer slower than the idle limit arrives");
+            assertEquals(-1, silent.getInputStream().read(), "the silent client was closed");
+        }
+    }
+
+    @Test
+    void pastTheClientCapTheLongestIdleClientMakesRoom() throws Exception {
+        int up = startCountingUpstream(0);
+        List<Socket> idle = new ArrayList<>();
+        try (PortForwarder f = PortForwarder.start(Ports.free(), up, s -> { }, 8, 5, Duration.ofSeconds(30))) {
+            for (int i = 0; i < 5; i++) {
+                idle.add(new Socket(InetAddress.getLoopbackAddress(), f.port()));
+            }
+            for (int i = 0; i < 600 && f.clients() < 5; i++) {
+                Thread.sleep(50);
+            }
+            assertEquals("echo: more", ask(f.port(), "more"), "a sixth client is served");
+            assertTrue(f.clients() <= 5, "clients held: " + f.clients());
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
         }
     }
 }
