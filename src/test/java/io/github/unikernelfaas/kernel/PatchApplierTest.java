@@ -161,7 +161,8 @@ class PatchApplierTest {
     @Test
     void theBundledUkallocCorrectionParsesAndChangesTheRealsizeLine() throws Exception {
         List<SourcePatch> patches = SourceManifest.load(Flavours.dir(Flavour.DEFAULT)).get("unikraft").patches();
-        assertEquals(List.of("unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch"),
+        assertEquals(List.of("unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch",
+                        "unikraft/0002-tscclock-calibrate-in-windows-keep-the-lowest.patch"),
                 patches.stream().map(SourcePatch::name).toList());
         String text = new String(patches.get(0).content(), StandardCharsets.US_ASCII);
         // A stand-in alloc.c: the hunk's old side at the line its header names.
