@@ -23,10 +23,12 @@ import java.util.stream.Collectors;
  * @param stdlibSources    the source ids fs0's standard library is made from
  * @param pythonMakeLib    the make lib name of CPython (its tree and its origin archive)
  * @param appFiles         the files of the Unikraft app directory (app/), Makefile.uk and Config.uk among them
+ * @param tls              whether the guest's Python has TLS (the ssl module); the build warns when it has not
  */
 public record Flavour(String name, String unikraftVersion, String pythonVersion, String pythonLib,
         String pipPythonVersion, List<Integer> grammarVersion, Map<RootKind, String> kernelArgs, VirtioMode virtio,
-        List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles) {
+        List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
+        boolean tls) {
 
     /** The flavour the plugin builds unless told otherwise. */
     public static final String DEFAULT = "unikraft-0.13.1-python3.7";

@@ -109,7 +109,8 @@ public final class Flavours {
     /** The descriptor as written; {@link #validate} turns it into a {@link Flavour}. */
     record Descriptor(String name, String unikraftVersion, String pythonVersion, String pythonLib,
             String pipPythonVersion, List<Integer> grammarVersion, Map<String, String> kernelArgs, String virtio,
-            List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles) {
+            List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
+            Boolean tls) {
     }
 
     /** Parses and validates a descriptor that must describe the flavour {@code expectedName}. */
@@ -134,7 +135,7 @@ public final class Flavours {
     private static Flavour validate(Descriptor d, String expected) {
         List<String> missing = new ArrayList<>();
         Object[] values = {d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-            d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib(), d.appFiles()};
+            d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), d.tls()};
         List<String> names = fields();
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null || values[i] instanceof String s && s.isBlank()) {
@@ -191,7 +192,7 @@ public final class Flavours {
             throw bad(expected, "virtio must be legacy, modern or transitional, not '" + d.virtio() + "'");
         }
         return new Flavour(d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles());
+                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), d.tls());
     }
 
     private static RootKind root(String flavour, String field, String value) {

@@ -87,6 +87,22 @@ class WarmStartTest {
     }
 
     @Test
+    void aBootWhoseClockRunsSlowWarnsAndSavesNothing() throws Exception {
+        WarmStart warm = new WarmStart(dir.resolve("snapshots"));
+        VmConfig c = config("slowclock", RootKind.INITRD, 64);
+        try (FunctionVm cold = boot(c, warm)) {
+            assertFalse(cold.restored());
+            assertTrue(cold.isAlive(), "the VM serves on, with the warning");
+        }
+        assertTrue(warn.stream().anyMatch(l -> l.startsWith("The guest's clock runs at 0.5") && l.contains("slow")
+                && l.contains("unikernel.invokeTimeout")), warn.toString());
+        assertTrue(info.stream().anyMatch(l -> l.startsWith("Warm start: not saving this boot's state: its clock")),
+                info.toString());
+        assertTrue(warm.plan(c, info::add).orElseThrow().saved().isEmpty(), "no state from a skewed boot");
+        assertFalse(console().contains("POST /_/restored"), "not even prepared for a save");
+    }
+
+    @Test
     void aStateQemuCannotLoadIsDroppedSaidAndReplacedByAColdBoot() throws Exception {
         WarmStart warm = new WarmStart(dir.resolve("snapshots"));
         VmConfig c = config("serve", RootKind.INITRD, 64);
