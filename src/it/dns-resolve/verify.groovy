@@ -17,6 +17,7 @@ assert !queries.any { it.startsWith('localhost') || it.startsWith('dns-resolve')
 assert !queries.any { it.startsWith('bad query') } : queries
 assert log =~ /No TLS in the guest: the unikraft-0\.13\.1-python3\.7 runtime has no ssl module/
 assert log.count('No TLS in the guest') == 1 : 'said once per build'
+assert log =~ /Guest clock: [01]\.\d{3}x the host's / : 'the clock was measured'
 assert !log.contains("The guest's clock runs at") : 'a normal boot has a true clock: ' + log.findAll(/.*clock runs at.*/)
 evaluate(new File(itCommon, 'no-qemu-left.groovy'))(basedir.name)
 true

@@ -96,6 +96,8 @@ public final class FunctionVm implements AutoCloseable {
             throws InterruptedException {
         Optional<GuestClock.Rate> rate = GuestClock.measure(vm.vm(), client, GuestClock.GAP,
                 why -> log.info().accept("The guest's clock rate is unknown: " + why));
+        rate.filter(r -> !r.skewed()).ifPresent(r -> log.info().accept(String.format("Guest clock: %s, within"
+                + " %.0f %%", r.describe(), GuestClock.TOLERANCE * 100)));
         rate.filter(GuestClock.Rate::skewed).ifPresent(r -> log.warn().accept("The guest's clock runs at "
                 + r.describe() + ": the kernel misjudged the CPU's clock at boot (TCG on a loaded host). time.sleep,"
                 + " time.time(), log times and the handler's time limit (unikernel.handlerTimeout) drift by as much"

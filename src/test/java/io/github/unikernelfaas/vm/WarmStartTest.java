@@ -74,6 +74,8 @@ class WarmStartTest {
         assertEquals("FAKE-STATE serve\n", Files.readString(state), "QEMU's migration stream went to the file");
         assertTrue(Files.readString(state.resolveSibling(SnapshotCache.INPUTS)).contains("fs0 "), "inputs are named");
         assertTrue(info.stream().anyMatch(l -> l.startsWith("Warm start: saved the VM's state")), info.toString());
+        assertTrue(info.stream().anyMatch(l -> l.matches("Guest clock: (0\\.9[89]|1\\.0[0-2])\\dx the host.s .*, within 2 %")),
+                "a clock at the host's rate is measured and said: " + info);
 
         VmConfig again = withPort(c, Ports.free());
         try (FunctionVm warmVm = boot(again, warm)) {
