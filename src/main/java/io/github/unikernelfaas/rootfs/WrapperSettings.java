@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,7 @@ import java.nio.file.Path;
  * @param handlerTimeout seconds a handler may run before its request is answered 504; 0 for no limit
  */
 public record WrapperSettings(BigDecimal handlerTimeout) {
-    public static final String FILE = "ukfaas-settings.json";
+    public static final String FILE = GuestContract.SETTINGS_FILE;
     public static final String HANDLER_TIMEOUT = "unikernel.handlerTimeout";
     private static final BigDecimal MAX = BigDecimal.valueOf(1_000_000);
 
