@@ -450,6 +450,16 @@ class ServerTest(SharedGuestTest):
             status, content_type, body = self.call(method="GET", path=path)
             self.assertEqual((200, "application/json", b'{"status":"ok"}'), (status, content_type, body))
 
+    def test_health_with_clock_carries_the_guests_monotonic_time(self):
+        # The guest here is a process on this host: its monotonic clock is the test's.
+        before = time.monotonic()
+        status, content_type, body = self.call(method="GET", path="/health?clock")
+        after = time.monotonic()
+        answer = json.loads(body.decode("utf-8"))
+        self.assertEqual((200, "application/json", "ok"), (status, content_type, answer["status"]))
+        self.assertTrue(before <= answer["monotonic"] <= after, (before, answer, after))
+        self.assertEqual(b'{"status":"ok"}', self.call(method="GET", path="/health?other")[2], "only ?clock adds it")
+
     def test_json_event_round_trip(self):
         event = {"name": "Ada", "n": [1, 2.5, None, True], "nested": {"s": "\u00e9\u4e2d"}}
         self.assertEqual(event, self.call_json(json.dumps(event).encode("utf-8"))["event"])

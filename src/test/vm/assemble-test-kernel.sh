@@ -256,6 +256,17 @@ else
   echo "init: /fs0 (9p share fs0) mounted read-only"
 fi
 
+# fs0's name service (unikernel.dns): the unikernel reads /etc/hosts and /etc/resolv.conf at its root,
+# which is fs0; here fs0 is /fs0, so /etc points into it. nsswitch.conf: musl's order, hosts first,
+# then DNS (glibc with no nsswitch.conf would ask DNS first, even for localhost).
+for f in hosts resolv.conf; do
+  if [ -f "/fs0/etc/$f" ]; then
+    ln -s "/fs0/etc/$f" "/etc/$f" || die "cannot link /etc/$f to fs0's"
+  fi
+done
+echo "hosts: files dns" > /etc/nsswitch.conf || die "cannot write /etc/nsswitch.conf"
+echo "init: /etc/hosts and /etc/resolv.conf from fs0: $(ls /etc | tr '\n' ' ')"
+
 port=${ukfaas_port:-8123}
 wrapper=$(fs0_wrapper) || die "fs0 has no lib/python*/app/wrapper.py"
 # -S: no site directories of the host's Python (its dist-packages): like the unikernel, the guest
@@ -368,7 +379,7 @@ for wanted in ("virtio_pci", "virtio_net", "9pnet_virtio", "9p"):
 # --- initrd ------------------------------------------------------------------------------------
 busybox = os.path.join(work, "busybox", "bin", "busybox")
 applets = subprocess.run([busybox, "--list"], stdout=subprocess.PIPE, check=True, text=True).stdout.split()
-for needed in ("sh", "mount", "insmod", "ip", "sleep", "env", "poweroff"):
+for needed in ("sh", "mount", "insmod", "ip", "sleep", "env", "poweroff", "ln", "ls", "tr"):
     if needed not in applets:
         fail("busybox has no %s applet" % needed)
 init = open(os.path.join(work, "init")).read().replace("@MODULES@", " ".join(order))
@@ -376,7 +387,7 @@ init = open(os.path.join(work, "init")).read().replace("@MODULES@", " ".join(ord
 entries = []  # (name, mode, data, rdev)
 def add(name, mode, data=b"", rdev=(0, 0)):
     entries.append((name, mode, data, rdev))
-for d in ("bb", "dev", "fs0", "modules", "proc", "sys", "tmp", "usr"):
+for d in ("bb", "dev", "etc", "fs0", "modules", "proc", "sys", "tmp", "usr"):
     add(d, 0o40755)
 add("dev/console", 0o20600, rdev=(5, 1))
 add("bb/busybox", 0o100755, open(busybox, "rb").read())

@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
  * @param stdlibSources    the source ids fs0's standard library is made from
  * @param pythonMakeLib    the make lib name of CPython (its tree and its origin archive)
  * @param appFiles         the files of the Unikraft app directory (app/), Makefile.uk and Config.uk among them
+ * @param tls              whether the guest's Python has TLS (the ssl module); the build warns when it has not
  * @param markers          the guest's PEP 508 environment markers but the Python versions (sys_platform,
  *                         platform_system...), as the guest's CPython reports them; those not given are Linux's
  * @param memoryFloorMb    per root, the least guest memory (MiB) the flavour's kernel boots the wrapper with,
@@ -33,7 +34,7 @@ import java.util.stream.Collectors;
 public record Flavour(String name, String unikraftVersion, String pythonVersion, String pythonLib,
         String pipPythonVersion, List<Integer> grammarVersion, Map<RootKind, String> kernelArgs, VirtioMode virtio,
         List<RootKind> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
-        Map<String, String> markers, Map<RootKind, Integer> memoryFloorMb) {
+        boolean tls, Map<String, String> markers, Map<RootKind, Integer> memoryFloorMb) {
 
     /** The flavour the plugin builds unless told otherwise. */
     public static final String DEFAULT = "unikraft-0.13.1-python3.7";

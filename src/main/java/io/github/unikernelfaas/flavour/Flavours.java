@@ -110,7 +110,7 @@ public final class Flavours {
     record Descriptor(String name, String unikraftVersion, String pythonVersion, String pythonLib,
             String pipPythonVersion, List<Integer> grammarVersion, Map<String, String> kernelArgs, String virtio,
             List<String> roots, List<String> stdlibSources, String pythonMakeLib, List<String> appFiles,
-            Map<String, String> markers, Map<String, Integer> memoryFloorMb) {
+            Boolean tls, Map<String, String> markers, Map<String, Integer> memoryFloorMb) {
     }
 
     /** Parses and validates a descriptor that must describe the flavour {@code expectedName}. */
@@ -135,8 +135,8 @@ public final class Flavours {
     private static Flavour validate(Descriptor d, String expected) {
         List<String> missing = new ArrayList<>();
         Object[] values = {d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-            d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib(), d.appFiles()};
-        List<String> names = fields(); // markers, the last, is optional
+            d.grammarVersion(), d.kernelArgs(), d.virtio(), d.roots(), d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), d.tls()};
+        List<String> names = fields(); // markers and memoryFloorMb, the last, are optional
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null || values[i] instanceof String s && s.isBlank()) {
                 missing.add(names.get(i));
@@ -215,7 +215,7 @@ public final class Flavours {
             throw bad(expected, "virtio must be legacy, modern or transitional, not '" + d.virtio() + "'");
         }
         return new Flavour(d.name(), d.unikraftVersion(), d.pythonVersion(), d.pythonLib(), d.pipPythonVersion(),
-                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), markers,
+                d.grammarVersion(), args, virtio, roots, d.stdlibSources(), d.pythonMakeLib(), d.appFiles(), d.tls(), markers,
                 floors);
     }
 

@@ -8,6 +8,7 @@ import io.github.unikernelfaas.rootfs.Fs0Cpio;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
 import io.github.unikernelfaas.rootfs.FunctionChecker;
 import io.github.unikernelfaas.rootfs.GuestPython;
+import io.github.unikernelfaas.rootfs.NameService;
 import io.github.unikernelfaas.rootfs.Requirements;
 import io.github.unikernelfaas.rootfs.Stdlib;
 import io.github.unikernelfaas.rootfs.StdlibPolicy;
@@ -62,6 +63,13 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.handlerTimeout", defaultValue = "25")
     private String handlerTimeout;
 
+    /**
+     * The guest's name servers, by IP address (comma-separated, at most 3), written to fs0's /etc/resolv.conf.
+     * The default is QEMU user networking's forwarder (10.0.2.3); other VMMs and urunc need their own.
+     */
+    @Parameter(property = NameService.DNS, defaultValue = NameService.QEMU_USER_NET_DNS)
+    private String dns;
+
     @Override
     protected void checkSettings() {
         super.checkSettings();
@@ -81,8 +89,14 @@ public class BuildMojo extends AbstractSourceMojo {
                         + " grammar (no CPython " + guestVersion + " found: set unikernel.guestPython for the exact"
                         + " check)"));
         FunctionChecker.check(pythonBin, source, grammar, guest);
+        if (!flavour().tls()) {
+            getLog().warn("No TLS in the guest: the " + flavour().name() + " runtime has no ssl module (no _ssl, no"
+                    + " _hashlib), so https URLs and `import ssl` fail in the function; plain http works. The modern"
+                    + " runtime (CPython 3.11 on Unikraft's ELF loader, planned) will have TLS.");
+        }
         Fs0Layout layout = fs0Layout();
-        List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout));
+        List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout),
+                NameService.parse(dns, project.getArtifactId()));
         Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
                 AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv(), flavour().markers());
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Lays out fs0: the user's code and our wrapper in {@code <python lib>/app}, an empty
- * {@code site-packages}, and the empty {@code /dev} and {@code /tmp} the kernel mounts over.
+ * {@code site-packages}, the empty {@code /dev} and {@code /tmp} the kernel mounts over, and the name service's
+ * {@code /etc/hosts} and {@code /etc/resolv.conf}.
  * The app directory is rebuilt from scratch each time so deleted modules do not linger.
  */
 public final class Fs0Assembler {
@@ -28,6 +29,11 @@ public final class Fs0Assembler {
 
     /** As {@link #assemble(Path, Fs0Layout)}, plus the wrapper's settings file when {@code settings} is given. */
     public static List<String> assemble(Path sourceDir, Fs0Layout fs0, WrapperSettings settings) {
+        return assemble(sourceDir, fs0, settings, null);
+    }
+
+    /** As above, plus {@code /etc/hosts} and {@code /etc/resolv.conf} when {@code names} is given. */
+    public static List<String> assemble(Path sourceDir, Fs0Layout fs0, WrapperSettings settings, NameService names) {
         try {
             if (Files.isRegularFile(sourceDir.resolve(WRAPPER))) {
                 throw new FunctionException(sourceDir.resolve(WRAPPER) + " would replace the unikernel-faas wrapper,"
@@ -48,6 +54,9 @@ public final class Fs0Assembler {
             }
             if (settings != null) {
                 settings.write(fs0);
+            }
+            if (names != null) {
+                names.write(fs0.root());
             }
             return copied;
         } catch (IOException e) {

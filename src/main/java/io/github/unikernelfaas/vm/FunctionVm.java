@@ -86,20 +86,45 @@ public final class FunctionVm implements AutoCloseable {
                 plan = Optional.of(plan.get().withoutState()); // dropped: the cold boot saves a fresh one
             }
             FunctionVm vm = coldBoot(config, choice, verdicts, first, workDir, record, client, bootTimeout, log);
-            // A KVM boot that fell back to TCG is keyed differently: the next boot (TCG at once) saves.
-            if (plan.isPresent() && vm.accelerator() == first.machine().accelerator()) {
-                try {
-                    warm.save(plan.get(), vm, client, log);
-                } catch (InterruptedException e) {
-                    vm.close();
-                    throw e;
+            try {
+                Optional<GuestClock.Rate> clock = checkClock(vm, client, log);
+                // A KVM boot that fell back to TCG is keyed differently: the next boot (TCG at once) saves.
+                if (plan.isPresent() && vm.accelerator() == first.machine().accelerator()) {
+                    if (clock.isPresent() && clock.get().skewed()) {
+                        log.info().accept("Warm start: not saving this boot's state: its clock runs at "
+                                + clock.get().describe() + ", and every restore would keep that rate; the next cold"
+                                + " boot calibrates again and saves if its clock is right");
+                    } else {
+                        warm.save(plan.get(), vm, client, log);
+                    }
                 }
+            } catch (InterruptedException e) {
+                vm.close();
+                throw e;
             }
             return vm;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VmException("Interrupted while starting the VM", e);
         }
+    }
+
+    /**
+     * Compares the guest's clock rate with the host's over {@link GuestClock#GAP} right after the boot; warns when
+     * it is off by more than {@link GuestClock#TOLERANCE}. Empty when it cannot be measured (said at info).
+     */
+    static Optional<GuestClock.Rate> checkClock(FunctionVm vm, HttpClient client, BootLog log)
+            throws InterruptedException {
+        Optional<GuestClock.Rate> rate = GuestClock.measure(vm.vm(), client, GuestClock.GAP,
+                why -> log.info().accept("The guest's clock rate is unknown: " + why));
+        rate.filter(r -> !r.skewed()).ifPresent(r -> log.info().accept(String.format("Guest clock: %s, within"
+                + " %.0f %%", r.describe(), GuestClock.TOLERANCE * 100)));
+        rate.filter(GuestClock.Rate::skewed).ifPresent(r -> log.warn().accept("The guest's clock runs at "
+                + r.describe() + ": the kernel misjudged the CPU's clock at boot (TCG on a loaded host). time.sleep,"
+                + " time.time(), log times and the handler's time limit (unikernel.handlerTimeout) drift by as much"
+                + " inside this VM; each invocation is still bounded by the host's clock (unikernel.invokeTimeout)."
+                + " Another boot usually calibrates right."));
+        return rate;
     }
 
     private static FunctionVm coldBoot(VmConfig config, AcceleratorChoice choice, KvmVerdicts verdicts,

@@ -55,6 +55,15 @@ MAX_HEAD = 65536       # request line and headers, or a chunk-size line, or the 
 MAX_HEADERS = 100
 RECV_SIZE = 262144
 HEALTH_PATHS = ("/health", "/_/health")
+
+
+def with_clock(payload):
+    """A /health body with the guest's monotonic clock added, for GET /health?clock: the host compares two
+    such answers with its own clock to see whether the guest's runs at the right rate (Unikraft calibrates
+    its TSC at boot; a bad estimate makes every sleep, timeout and timestamp in the guest drift)."""
+    answer = json.loads(payload.decode("utf-8"))
+    answer["monotonic"] = time.monotonic()
+    return json.dumps(answer, separators=(",", ":")).encode("utf-8")
 PHRASES = {200: "OK", 400: "Bad Request", 408: "Request Timeout", 409: "Conflict", 413: "Request Entity Too Large",
            500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
            504: "Gateway Timeout"}  # http.HTTPStatus's, without building the enum
@@ -540,6 +549,8 @@ class Connection(object):
         dispatcher = self.app.dispatcher
         if method == "GET" and path in HEALTH_PATHS:
             status, payload = dispatcher.health() if dispatcher else (200, b'{"status":"ok"}')
+            if "clock" in query.split("&"):
+                payload = with_clock(payload)
             self.respond(status, payload, JSON_TYPE, keep_alive)
         elif method == "POST" and path == RESTORED_PATH:
             status, payload, content_type = restored(body)

@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.flavour;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,7 @@ class FlavoursTest {
         assertEquals(List.of("lib-python3", "python3"), f.stdlibSources());
         assertEquals("libpython3", f.pythonMakeLib());
         assertEquals(List.of("Makefile.uk", "Config.uk", "tmp.c"), f.appFiles());
+        assertFalse(f.tls(), "no _ssl nor _hashlib in this runtime: the build warns");
         assertTrue(Flavours.appFiles(f).get("tmp.c").contains("\"ramfs\""), "the app mounts a RAM file system on /tmp");
     }
 
@@ -160,7 +162,7 @@ class FlavoursTest {
         return "{\"name\": \"x\", \"unikraftVersion\": \"1\", \"pythonVersion\": \"3.10\", \"pythonLib\":"
                 + " \"lib/python3.10\", \"pipPythonVersion\": \"3.10\", \"grammarVersion\": [3, 10], " + kernelArgs
                 + ", \"virtio\": \"modern\", " + roots + ", \"stdlibSources\": [\"a\"], \"pythonMakeLib\": \"libpy\","
-                + " \"appFiles\": [\"Makefile.uk\", \"Config.uk\"]}";
+                + " \"appFiles\": [\"Makefile.uk\", \"Config.uk\"], \"tls\": true}";
     }
 
     private static String parseFails(String json) {

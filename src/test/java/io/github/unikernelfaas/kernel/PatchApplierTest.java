@@ -161,7 +161,8 @@ class PatchApplierTest {
     @Test
     void theBundledUkallocCorrectionParsesAndChangesTheRealsizeLine() throws Exception {
         List<SourcePatch> patches = SourceManifest.load(Flavours.dir(Flavour.DEFAULT)).get("unikraft").patches();
-        assertEquals(List.of("unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch"),
+        assertEquals(List.of("unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch",
+                        "unikraft/0002-tscclock-calibrate-in-windows-keep-the-lowest.patch"),
                 patches.stream().map(SourcePatch::name).toList());
         String text = new String(patches.get(0).content(), StandardCharsets.US_ASCII);
         // A stand-in alloc.c: the hunk's old side at the line its header names.
@@ -182,5 +183,41 @@ class PatchApplierTest {
         assertTrue(patched.contains("\t__sz realsize = METADATA_IFPAGES_SIZE_POW2 + size;\n"), patched);
         assertFalse(patched.contains("sizeof(*metadata) + size"), patched);
         assertEquals(file.size() + 3, patched.lines().count(), "one line becomes a short comment and the fix");
+    }
+
+    /**
+     * The TSC calibration correction: applied to a stand-in tscclock.c holding each hunk's old side at the line its
+     * header names, it replaces the single 100 ms calibration by the five windows on the 55 ms period.
+     */
+    @Test
+    void theBundledTscclockCorrectionCalibratesInFiveWindows() throws Exception {
+        SourcePatch patch = SourceManifest.load(Flavours.dir(Flavour.DEFAULT)).get("unikraft").patches().get(1);
+        String text = new String(patch.content(), StandardCharsets.US_ASCII);
+        List<String> file = new ArrayList<>();
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).startsWith("@@ ")) {
+                continue;
+            }
+            int start = Integer.parseInt(lines.get(i).replaceAll("^@@ -(\\d+),.*", "$1"));
+            while (file.size() < start - 1) {
+                file.add("/* line " + (file.size() + 1) + " */");
+            }
+            for (int j = i + 1; j < lines.size() && !lines.get(j).startsWith("@@ "); j++) {
+                if (!lines.get(j).startsWith("+")) {
+                    file.add(lines.get(j).substring(1));
+                }
+            }
+        }
+        Path c = Files.createDirectories(tree.resolve("plat/kvm/x86")).resolve("tscclock.c");
+        Files.writeString(c, String.join("\n", file) + "\n");
+
+        assertEquals(List.of("plat/kvm/x86/tscclock.c"), PatchApplier.apply(patch, "unikraft", tree));
+        String patched = Files.readString(c);
+        assertTrue(patched.contains("\t\t\ti8254_delay(20000, 65536);\n"), patched);
+        assertTrue(patched.contains("\t\tfor (i = 0; i < 5; i++) {\n"), patched);
+        assertTrue(patched.contains("if (!tsc_freq || tsc_est < tsc_freq)"), patched);
+        assertFalse(patched.contains("i8254_delay(100000);"), patched);
+        assertFalse(patched.contains("const unsigned long timer_rval = TIMER_HZ / CONFIG_HZ;"), patched);
     }
 }

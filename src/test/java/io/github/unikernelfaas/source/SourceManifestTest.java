@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SourceManifestTest {
     static final String UKALLOC = "unikraft/0001-ukalloc-ifpages-reserve-the-offset-it-returns.patch";
+    static final String TSCCLOCK = "unikraft/0002-tscclock-calibrate-in-windows-keep-the-lowest.patch";
 
     @TempDir
     Path tmp;
@@ -68,7 +69,7 @@ class SourceManifestTest {
         SourceManifest m = TestSources.bundled();
         for (Source s : m.sources()) {
             List<String> names = s.patches().stream().map(SourcePatch::name).toList();
-            assertEquals(s.id().equals("unikraft") ? List.of(UKALLOC) : List.of(), names, s.id());
+            assertEquals(s.id().equals("unikraft") ? List.of(UKALLOC, TSCCLOCK) : List.of(), names, s.id());
         }
         String diff = new String(m.get("unikraft").patches().get(0).content(), StandardCharsets.US_ASCII);
         assertTrue(diff.contains("\n--- a/lib/ukalloc/alloc.c\n+++ b/lib/ukalloc/alloc.c\n@@ "), diff);

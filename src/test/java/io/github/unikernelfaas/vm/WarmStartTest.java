@@ -74,6 +74,8 @@ class WarmStartTest {
         assertEquals("FAKE-STATE serve\n", Files.readString(state), "QEMU's migration stream went to the file");
         assertTrue(Files.readString(state.resolveSibling(SnapshotCache.INPUTS)).contains("fs0 "), "inputs are named");
         assertTrue(info.stream().anyMatch(l -> l.startsWith("Warm start: saved the VM's state")), info.toString());
+        assertTrue(info.stream().anyMatch(l -> l.matches("Guest clock: (0\\.9[89]|1\\.0[0-2])\\dx the host.s .*, within 2 %")),
+                "a clock at the host's rate is measured and said: " + info);
 
         VmConfig again = withPort(c, Ports.free());
         try (FunctionVm warmVm = boot(again, warm)) {
@@ -84,6 +86,22 @@ class WarmStartTest {
             assertEquals("exec:cat " + Qemu.shellQuote(state.toAbsolutePath().toString()), cmd.get(cmd.size() - 1));
         }
         assertTrue(warn.isEmpty(), warn.toString());
+    }
+
+    @Test
+    void aBootWhoseClockRunsSlowWarnsAndSavesNothing() throws Exception {
+        WarmStart warm = new WarmStart(dir.resolve("snapshots"));
+        VmConfig c = config("slowclock", RootKind.INITRD, 64);
+        try (FunctionVm cold = boot(c, warm)) {
+            assertFalse(cold.restored());
+            assertTrue(cold.isAlive(), "the VM serves on, with the warning");
+        }
+        assertTrue(warn.stream().anyMatch(l -> l.startsWith("The guest's clock runs at 0.5") && l.contains("slow")
+                && l.contains("unikernel.invokeTimeout")), warn.toString());
+        assertTrue(info.stream().anyMatch(l -> l.startsWith("Warm start: not saving this boot's state: its clock")),
+                info.toString());
+        assertTrue(warm.plan(c, info::add).orElseThrow().saved().isEmpty(), "no state from a skewed boot");
+        assertFalse(console().contains("POST /_/restored"), "not even prepared for a save");
     }
 
     @Test
