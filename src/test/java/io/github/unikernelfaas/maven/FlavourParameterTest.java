@@ -25,6 +25,7 @@ class FlavourParameterTest {
         FlavourGoal g = new FlavourGoal();
         g.flavour = flavour;
         g.fs0 = new File("target/fs0");
+        g.guestPort = 8123; // what Maven injects by default
         return g;
     }
 
