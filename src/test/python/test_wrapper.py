@@ -995,6 +995,15 @@ class MaxBodyTest(unittest.TestCase):
         # while the client is still sending: it would see an error, not the 413.
         self.assertEqual(413, self.post(b"x" * (16 * 1024 * 1024))[0])
 
+    def test_the_limit_comes_from_the_settings_file_the_plugin_writes(self):
+        guest = start_guest(self, TWO_ARG_FUNCTION, settings='{"handlerTimeout": 25, "maxEventBytes": 50}\n')
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/", body=b"x" * 51)
+        r = c.getresponse()
+        self.assertEqual(413, r.status)
+        self.assertIn("over the limit of 50 bytes", json.loads(r.read().decode())["error"])
+
     def test_chunked_body_over_the_limit_gives_413(self):
         s = socket.create_connection((HOST, self.guest.port), timeout=10)
         self.addCleanup(s.close)

@@ -79,6 +79,17 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.handlerTimeout", defaultValue = "25")
     private String handlerTimeout;
 
+    /**
+     * Bytes a request body may have in the guest (else 413); written into fs0. The test goals refuse a larger
+     * event before the boot.
+     */
+    @Parameter(property = "unikernel.maxEventBytes", defaultValue = "6291456")
+    private String maxEventBytes;
+
+    /** Bytes a handler's answer may have (else 500, naming this setting); written into fs0. */
+    @Parameter(property = "unikernel.maxResponseBytes", defaultValue = "6291456")
+    private String maxResponseBytes;
+
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
         StdlibPolicy.Decision stdlibNeeded = stdlibDecision(); // first: a refused setting fails before any work
@@ -93,7 +104,7 @@ public class BuildMojo extends AbstractSourceMojo {
                         + " check)"));
         FunctionChecker.check(pythonBin, source, grammar, guest);
         Fs0Layout layout = fs0Layout();
-        List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout));
+        List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout, maxEventBytes, maxResponseBytes));
         Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
                 AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv());
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),

@@ -483,7 +483,7 @@ class Connection(object):
                 raise HttpError(400, "bad Content-Length: " + length)
             self.length = int(length)
             if self.length > max_body:
-                raise HttpError(413, "request body of %d bytes is over the limit of %d bytes"
+                raise HttpError(413, "request body of %d bytes is over the limit of %d bytes (unikernel.maxEventBytes)"
                                 % (self.length, max_body))
             if not self.length:
                 return self.dispatch(b"")
@@ -535,7 +535,8 @@ class Connection(object):
                 continue
             self.total += size
             if self.total > self.app.max_body:
-                raise HttpError(413, "request body is over the limit of %d bytes" % self.app.max_body)
+                raise HttpError(413, "request body is over the limit of %d bytes (unikernel.maxEventBytes)"
+                                % self.app.max_body)
             self.chunk_size = size
 
     # Answers.
