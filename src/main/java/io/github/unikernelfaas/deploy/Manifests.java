@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
+import io.github.unikernelfaas.guest.GuestContract;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -24,7 +25,7 @@ import java.util.Map;
 public final class Manifests {
     /** The RuntimeClass name and containerd handler urunc's documentation installs (docs/tutorials). */
     public static final String RUNTIME_CLASS = "urunc";
-    public static final String HEALTH_PATH = "/health";
+    public static final String HEALTH_PATH = GuestContract.HEALTH_PATH;
     static final String NAME_LABEL = "app.kubernetes.io/name";
     static final String PORT_NAME = "http";
 

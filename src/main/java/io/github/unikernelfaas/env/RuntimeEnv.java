@@ -1,6 +1,7 @@
 package io.github.unikernelfaas.env;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.unikernelfaas.guest.GuestContract;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ import java.util.stream.Stream;
  */
 public record RuntimeEnv(Map<String, String> variables, Map<String, String> secrets) {
     /** The file the wrapper reads (wrapper.py's ENV_FILE). */
-    public static final String FILE = "ukfaas-env.json";
+    public static final String FILE = GuestContract.ENV_FILE;
     /** The user properties that set variables: -Dunikernel.env.NAME=value. */
     public static final String PROPERTY_PREFIX = "unikernel.env.";
 

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.image;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import io.github.unikernelfaas.host.Trees;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
@@ -59,8 +60,8 @@ public final class Layers {
         }
         Path fs0 = spec.fs0();
         // The split follows the flavour's Python lib dir: where Fs0Layout put the app and site-packages.
-        String app = spec.pythonLib() + "/app";
-        String site = spec.pythonLib() + "/site-packages";
+        String app = spec.pythonLib() + "/" + GuestContract.APP_DIR;
+        String site = spec.pythonLib() + "/" + GuestContract.SITE_PACKAGES_DIR;
         Set<String> roots = Set.of(app, site);
         layers.add(fs0Layer("stdlib", fs0, roots, rel -> !under(rel, app) && !under(rel, site) && !isAppDir(rel)));
         layers.add(fs0Layer("dependencies", fs0, roots, rel -> under(rel, site)));
@@ -70,7 +71,7 @@ public final class Layers {
 
     /** dev/ and tmp/ are empty mount points that belong with the app: they exist in every fs0. */
     private static boolean isAppDir(String rel) {
-        return rel.equals("dev") || rel.equals("tmp");
+        return rel.equals(GuestContract.DEV_DIR) || rel.equals(GuestContract.TMP_DIR);
     }
 
     private static boolean under(String rel, String dir) {

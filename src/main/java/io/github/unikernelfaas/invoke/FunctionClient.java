@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.invoke;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +35,7 @@ public final class FunctionClient {
 
     /** Whether the guest answers GET /health with 200 within {@code timeout}: it is free to take a request. */
     public boolean healthy(Duration timeout) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(timeout).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve(GuestContract.HEALTH_PATH)).timeout(timeout).GET().build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,7 @@ import java.util.List;
  * The app directory is rebuilt from scratch each time so deleted modules do not linger.
  */
 public final class Fs0Assembler {
-    public static final String WRAPPER = "wrapper.py";
+    public static final String WRAPPER = GuestContract.WRAPPER_FILE;
 
     private Fs0Assembler() {
     }

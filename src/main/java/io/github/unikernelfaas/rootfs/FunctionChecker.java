@@ -2,6 +2,7 @@ package io.github.unikernelfaas.rootfs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.unikernelfaas.guest.GuestContract;
 import io.github.unikernelfaas.host.ProcessRunner;
 import io.github.unikernelfaas.host.ProcessTimeoutException;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * every module (exact), else the host's ast checks the grammar plus what its feature_version lets through.
  */
 public final class FunctionChecker {
-    public static final String ENTRY = "function.py";
+    public static final String ENTRY = GuestContract.FUNCTION_FILE;
     private static final String SCRIPT = "check_function.py";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** Enough for the JSON verdict on any function; stderr keeps its tail. */

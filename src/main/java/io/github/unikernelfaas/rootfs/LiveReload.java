@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import io.github.unikernelfaas.host.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,10 +29,10 @@ import java.util.stream.Stream;
  */
 public final class LiveReload implements AutoCloseable {
     /** The file the wrapper watches (wrapper.py's RELOAD_FILE). */
-    public static final String MARKER = "ukfaas-reload";
+    public static final String MARKER = GuestContract.RELOAD_FILE;
     /** Files of ours in the app directory that a sync keeps. */
     private static final Set<String> OURS = Set.of(Fs0Assembler.WRAPPER, WrapperSettings.FILE,
-            "ukfaas-env.json" /* RuntimeEnv.FILE */, MARKER);
+            GuestContract.ENV_FILE, MARKER);
 
     /** How to check the function: as the build does. */
     public record Check(Path python, List<Integer> grammar, Optional<Path> guest) {

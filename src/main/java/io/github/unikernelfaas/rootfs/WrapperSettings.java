@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.rootfs;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ import java.nio.file.Path;
  * @param maxResponseBytes bytes a handler's answer may have (else 500): the wrapper's --max-response
  */
 public record WrapperSettings(BigDecimal handlerTimeout, long maxEventBytes, long maxResponseBytes) {
-    public static final String FILE = "ukfaas-settings.json";
+    public static final String FILE = GuestContract.SETTINGS_FILE;
     public static final String HANDLER_TIMEOUT = "unikernel.handlerTimeout";
     public static final String MAX_EVENT_BYTES = "unikernel.maxEventBytes";
     public static final String MAX_RESPONSE_BYTES = "unikernel.maxResponseBytes";

@@ -35,7 +35,7 @@ public record KernelBundle(Path dir, Path kernel, Optional<Path> initrd, Optiona
             throw new VmException("unikernel.kernel names the directory " + dir + ", which is no kernel bundle: it"
                     + " holds neither " + FILE + " nor a file named kernel. Point unikernel.kernel at the kernel"
                     + " file, or add " + FILE + " (kernel=<file>, optional initrd, kernelArgs, qemuArgs, initrdRoot,"
-                    + " stdlib; see the README's Settings)").setting("unikernel.kernel");
+                    + " stdlib; see docs/kernel.md, Kernel bundles)").setting("unikernel.kernel");
         }
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,7 +54,7 @@ public final class Readiness {
     /** As above, probing every {@code poll} (a restored guest answers within ~0.1 s: 200 ms steps would double it). */
     static double await(VirtualMachine vm, HttpClient client, Duration timeout, Duration poll,
             java.util.function.Consumer<String> progress) {
-        URI health = URI.create("http://127.0.0.1:" + vm.config().guest().hostPort() + "/health");
+        URI health = URI.create("http://127.0.0.1:" + vm.config().guest().hostPort() + GuestContract.HEALTH_PATH);
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long nextProgress = start + PROGRESS_EVERY.toNanos();

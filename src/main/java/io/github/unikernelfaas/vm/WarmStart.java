@@ -1,5 +1,6 @@
 package io.github.unikernelfaas.vm;
 
+import io.github.unikernelfaas.guest.GuestContract;
 import io.github.unikernelfaas.host.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +28,7 @@ import java.util.Optional;
 public final class WarmStart {
     public static final String PROPERTY = "unikernel.warmStart";
     /** The wrapper's private path: re-seed after a restore. */
-    static final String RESTORED_PATH = "/_/restored";
+    static final String RESTORED_PATH = GuestContract.RESTORED_PATH;
     /** Loading ~50 MB of state takes ~0.2 s under TCG: anything near this is broken. */
     static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(15);
     static final Duration SAVE_TIMEOUT = Duration.ofSeconds(60);

@@ -1062,6 +1062,7 @@ def plain_function_takes_context(handler):
 
 
 ENV_FILE = "ukfaas-env.json"  # written by the plugin at run time only (RuntimeEnv.FILE)
+SITE_PACKAGES = "site-packages"  # beside the app dir
 
 
 def apply_env_file(app_dir):
@@ -1110,7 +1111,7 @@ def load_handler():
     app_dir = os.path.dirname(os.path.abspath(__file__))
     guard_kernel()
     apply_env_file(app_dir)
-    site_dir = os.path.join(os.path.dirname(app_dir), "site-packages")
+    site_dir = os.path.join(os.path.dirname(app_dir), SITE_PACKAGES)
     if os.path.isdir(site_dir):
         sys.path.insert(0, site_dir)  # ourselves: the guest starts without `site` (-S)
         if any(name.endswith(".pth") for name in os.listdir(site_dir)):
@@ -1186,9 +1187,12 @@ def reimport_handler():
         raise
 
 
+SETTINGS_FILE = "ukfaas-settings.json"  # written by the build (unikernel.handlerTimeout), in the image
+
+
 def settings():
     """app/ukfaas-settings.json, written by the plugin (unikernel.handlerTimeout): defaults for the options."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ukfaas-settings.json")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), SETTINGS_FILE)
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
