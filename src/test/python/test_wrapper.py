@@ -1149,6 +1149,14 @@ def handler(event):
 """
 
 
+TOKEN = "ab" * 16  # the plugin's restore token (WarmStart.arm)
+ARM = json.dumps({"prepare": True, "token": TOKEN}).encode()
+
+
+def seed_message(seed, token=TOKEN):
+    return json.dumps({"seed": seed, "token": token}).encode()
+
+
 class RestoredTest(unittest.TestCase):
     """After a warm start the plugin POSTs fresh entropy to /_/restored (see vm/WarmStart.java)."""
 
@@ -1173,10 +1181,11 @@ class RestoredTest(unittest.TestCase):
     def restore(self, seed, at=None):
         import random
         random.setstate(self.restored_state)
-        message = {"seed": seed.hex()}
+        message = {"seed": seed.hex(), "token": TOKEN}
         if at is not None:
             message["time"] = at
-        status, body, content_type = self.wrapper.restored(json.dumps(message).encode(), state={"done": False})
+        status, body, content_type = self.wrapper.restored(json.dumps(message).encode(),
+                                                           state={"done": False, "token": TOKEN})
         self.assertEqual((200, "application/json"), (status, content_type), body)
         return json.loads(body.decode()), random.random(), os.urandom(16)
 
@@ -1198,25 +1207,52 @@ class RestoredTest(unittest.TestCase):
         self.assertLess(abs(time.time() - answer["time"]), 60)
 
     def test_prepare_before_the_save_reseeds_nothing(self):
-        state = {"done": False}
-        self.assertEqual((200, b'{"prepared": true}'), self.wrapper.restored(b'{"prepare": true}', state=state)[:2])
+        state = {"done": False, "token": None}
+        self.assertEqual((200, b'{"prepared": true}'), self.wrapper.restored(ARM, state=state)[:2])
         self.assertFalse(state["done"], "the restore's own call is still to come")
         self.assertEqual(b"\x07" * 4, os.urandom(4))
 
     def test_a_bad_seed_is_400_and_a_second_call_409(self):
-        state = {"done": False}
-        status, body, _ = self.wrapper.restored(b'{"seed": "xyz"}', state=state)
+        state = {"done": False, "token": TOKEN}
+        status, body, _ = self.wrapper.restored(seed_message("xyz"), state=state)
         self.assertEqual(400, status, body)
         self.assertFalse(state["done"])
-        self.assertEqual(200, self.wrapper.restored(b'{"seed": "00ff"}', state=state)[0])
-        self.assertEqual(409, self.wrapper.restored(b'{"seed": "00ff"}', state=state)[0])
+        self.assertEqual(200, self.wrapper.restored(seed_message("00ff"), state=state)[0])
+        self.assertEqual(409, self.wrapper.restored(seed_message("00ff"), state=state)[0])
+
+    def test_a_vm_that_was_not_armed_before_its_save_is_not_reseeded(self):
+        state = {"done": False, "token": None}
+        status, body, _ = self.wrapper.restored(seed_message("00ff"), state=state)
+        self.assertEqual(403, status)
+        self.assertIn("not saved by the plugin", json.loads(body.decode())["error"])
+        self.assertFalse(state["done"])
+        self.assertEqual(b"\x07" * 4, os.urandom(4), "nothing re-seeded")
+
+    def test_a_restore_call_without_the_token_is_refused_and_arming_is_once(self):
+        state = {"done": False, "token": None}
+        self.assertEqual(200, self.wrapper.restored(ARM, state=state)[0])
+        self.assertEqual(409, self.wrapper.restored(ARM.replace(b"ab", b"cd"), state=state)[0], "armed once only")
+        self.assertEqual(400, self.wrapper.restored(b'{"prepare": true}', state={"done": False, "token": None})[0])
+        for message in (b'{"seed": "00ff"}', seed_message("00ff", token="cd" * 16)):
+            status, body, _ = self.wrapper.restored(message, state=state)
+            self.assertEqual(403, status, message)
+            self.assertIn("wrong restore token", json.loads(body.decode())["error"])
+        self.assertEqual(200, self.wrapper.restored(seed_message("00ff"), state=state)[0])
 
     def test_the_path_is_the_wrappers_not_the_handlers(self):
         guest = start_guest(self, RANDOM_FUNCTION)
         c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
         self.addCleanup(c.close)
+        c.request("POST", "/_/restored", body=seed_message("ab" * 32))
+        r = c.getresponse()
+        self.assertEqual(403, r.status, "a cold-booted VM is not re-seeded")
+        r.read()
+        c.request("POST", "/_/restored", body=ARM)  # the plugin, before it saves the VM
+        r = c.getresponse()
+        self.assertEqual(200, r.status)
+        r.read()
         for expected in (200, 409):
-            c.request("POST", "/_/restored", body=json.dumps({"seed": "ab" * 32}))
+            c.request("POST", "/_/restored", body=seed_message("ab" * 32))
             r = c.getresponse()
             payload = json.loads(r.read().decode())
             self.assertEqual(expected, r.status, payload)

@@ -170,21 +170,40 @@ def non_finite(value, depth=0):
     return None
 
 
-def restored(body, state={"done": False}):
+def restored(body, state={"done": False, "token": None}):
     """The VM was restored from a saved state: every restore would replay the same random numbers. The
     host sends fresh entropy and its clock, once (later calls are refused, so no client can re-seed).
     `random` is re-seeded, and os.urandom (also SystemRandom, secrets, uuid4) XORs the system's bytes
     with a SHA-256 stream keyed by the seed: Unikraft 0.13's getrandom is a PRNG that was restored
     too. The wall clock is set when the kernel lets us. {"prepare": true}, sent before the state is
-    saved, only imports what this needs. Returns (status, body, content type)."""
+    saved, only imports what this needs, and arms the VM with a token (below). Returns (status, body, content type).
+
+    Only a VM the plugin restored may be re-seeded (or have its clock set), so a client cannot do it to a
+    cold-booted one. The plugin arms the VM just before it saves it: {"prepare": true, "token": <random hex>},
+    accepted once; the token is then in the guest's RAM, so in the saved state, and the plugin keeps it
+    beside the state in its cache entry. A restore call must bring the same token: a VM that was never
+    armed, or a caller without the token, gets 403. (A VM that is never saved is never armed by the plugin:
+    the first client to arm it could re-seed it once.)"""
     if state["done"]:
         return 409, error_json("already re-seeded after the restore"), JSON_TYPE
     try:
         message = json.loads(body.decode("utf-8"))
         if isinstance(message, dict) and message.get("prepare"):
+            token = message.get("token")
+            if not isinstance(token, str) or len(token) < 32 or not re.fullmatch(r"[0-9a-f]+", token):
+                return 400, error_json("expected {\"prepare\": true, \"token\": 32+ lower-case hex digits}"), JSON_TYPE
+            if state.get("token") is not None:
+                return 409, error_json("already armed for a restore"), JSON_TYPE
             # Before the state is saved: the imports below then cost a restored guest nothing (~0.2 s under TCG).
-            import hashlib, random  # noqa: F401
+            import hashlib, hmac, random  # noqa: F401
+            state["token"] = token
             return 200, b'{"prepared": true}', JSON_TYPE
+        if state.get("token") is None:
+            return 403, error_json("this VM was not saved by the plugin, so it was not restored: nothing to re-seed"
+                                   ), JSON_TYPE
+        import hmac
+        if not hmac.compare_digest(str(message.get("token")).encode("utf-8"), state["token"].encode("ascii")):
+            return 403, error_json("wrong restore token"), JSON_TYPE
         seed = bytes.fromhex(message["seed"])
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         return 400, error_json("expected {\"seed\": hex, \"time\": seconds}: " + describe(e)), JSON_TYPE
