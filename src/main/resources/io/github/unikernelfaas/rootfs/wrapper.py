@@ -3,8 +3,8 @@
 Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
 <root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
 Start with `python -S -c "import sys, app.wrapper as w; sys.exit(w.main())" [--port 8123] [--host 0.0.0.0]
-[--max-body 6291456] [--max-response 6291456] [--header-timeout 10] [--body-timeout 30] [--handler-timeout 25]` (`python -m app.wrapper` and
-`python .../app/wrapper.py` work too, but -m costs runpy's imports, and Unikraft 0.13 takes a 9p file
+[--max-body 6291456] [--max-response 6291456] [--header-timeout 10] [--body-timeout 30] [--handler-timeout 25]`
+(`python -m app.wrapper` and `python .../app/wrapper.py` work too, but -m costs runpy's imports, and Unikraft 0.13 takes a 9p file
 for a terminal).
 Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
 
