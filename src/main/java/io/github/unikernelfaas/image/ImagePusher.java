@@ -72,29 +72,7 @@ public final class ImagePusher {
             String digest = index.get("manifests").get(0).get("digest").asText();
             AnnotatedOciManifest manifest = JsonTemplateMapper.readJson(
                     Files.readAllBytes(KraftkitLayout.blob(dir, digest)), AnnotatedOciManifest.class);
-            Consumer<LogEvent> jibLog = e -> {
-                if (e.getLevel() == LogEvent.Level.ERROR || e.getLevel() == LogEvent.Level.WARN) {
-                    log.accept(e.getMessage());
-                }
-            };
-            if (!target.allowInsecure() && !offersTls(ref.getRegistry())) {
-                throw new ImageException(insecureHint(ref.getRegistry()));
-            }
-            Credential credential = target.credential().orElseGet(() -> fromDockerConfig(ref, jibLog));
-            // Credentials go over plain HTTP only to a registry on this machine (or when jib is told so).
-            boolean credentialsOverHttp = target.allowInsecure()
-                    && (isLoopback(ref.getRegistry()) || JibSystemProperties.sendCredentialsOverHttp());
-            RegistryClient.Factory factory = RegistryClient.factory(
-                    EventHandlers.builder().add(LogEvent.class, jibLog).build(), ref.getRegistry(), ref.getRepository(),
-                    new FailoverHttpClient(target.allowInsecure(), credentialsOverHttp, jibLog))
-                    .setUserAgent("unikernel-faas");
-            if (credential != null) {
-                factory.setCredential(credential);
-            }
-            RegistryClient client = factory.newRegistryClient();
-            if (!client.doPushBearerAuth() && credential != null) {
-                client.configureBasicAuth();
-            }
+            RegistryClient client = client(ref, target, log, true);
             List<ContentDescriptorTemplate> blobs = new ArrayList<>(manifest.getLayers());
             blobs.add(manifest.getContainerConfiguration());
             for (ContentDescriptorTemplate blob : blobs) {
@@ -132,7 +110,40 @@ public final class ImagePusher {
         }
     }
 
-    private static String insecureHint(String registry) {
+    /**
+     * A client of the registry {@code ref} names, authenticated for push or pull: the explicit credential, else
+     * Docker's config and credential helpers; plain HTTP only when the target allows it, and credentials over it
+     * only to a registry on this machine (or when jib is told so).
+     */
+    static RegistryClient client(ImageReference ref, Target target, Consumer<String> log, boolean push)
+            throws IOException, RegistryException {
+        Consumer<LogEvent> jibLog = e -> {
+            if (e.getLevel() == LogEvent.Level.ERROR || e.getLevel() == LogEvent.Level.WARN) {
+                log.accept(e.getMessage());
+            }
+        };
+        if (!target.allowInsecure() && !offersTls(ref.getRegistry())) {
+            throw new ImageException(insecureHint(ref.getRegistry()));
+        }
+        Credential credential = target.credential().orElseGet(() -> fromDockerConfig(ref, jibLog));
+        boolean credentialsOverHttp = target.allowInsecure()
+                && (isLoopback(ref.getRegistry()) || JibSystemProperties.sendCredentialsOverHttp());
+        RegistryClient.Factory factory = RegistryClient.factory(
+                EventHandlers.builder().add(LogEvent.class, jibLog).build(), ref.getRegistry(), ref.getRepository(),
+                new FailoverHttpClient(target.allowInsecure(), credentialsOverHttp, jibLog))
+                .setUserAgent("unikernel-faas");
+        if (credential != null) {
+            factory.setCredential(credential);
+        }
+        RegistryClient client = factory.newRegistryClient();
+        boolean bearer = push ? client.doPushBearerAuth() : client.doPullBearerAuth();
+        if (!bearer && credential != null) {
+            client.configureBasicAuth();
+        }
+        return client;
+    }
+
+    static String insecureHint(String registry) {
         return "The registry " + registry + " does not offer trusted HTTPS. If it is a plain-HTTP or self-signed"
                 + " registry you trust, set -Dunikernel.allowInsecureRegistries=true";
     }

@@ -66,6 +66,38 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
     @Parameter(property = StdlibPolicy.PROPERTY, defaultValue = "auto")
     protected String stdlib;
 
+    /** Extra kconfig lines for the kernel build (CONFIG_X=y or "# CONFIG_X is not set"). */
+    @Parameter(property = "unikernel.kconfig")
+    protected List<String> kconfig;
+
+
+    /** Build the kernel even when the cache has it. */
+    @Parameter(property = "unikernel.rebuild", defaultValue = "false")
+    protected boolean rebuild;
+
+    /** make -j for the kernel build; 0 means one job per core. */
+    @Parameter(property = "unikernel.jobs", defaultValue = "0")
+    protected int jobs;
+
+    /** The make that builds the kernel (GNU Make 4.1+): a program name on PATH or a path. */
+    @Parameter(property = "unikernel.make", defaultValue = "make")
+    protected String make;
+
+    /** Builds the flavour's kernel from {@code set}, or takes it from the kernel cache (same key, no make). */
+    protected io.github.unikernelfaas.kernel.KernelBuilder.Result buildOrReuseKernel(SourceSet set) {
+        String path = System.getenv("PATH");
+        java.nio.file.Path makePath = io.github.unikernelfaas.kernel.Toolchain.locateMake(this.make, path);
+        io.github.unikernelfaas.kernel.Toolchain.Versions toolchain =
+                io.github.unikernelfaas.kernel.Toolchain.check(path, makePath);
+        int cores = jobs > 0 ? jobs : Runtime.getRuntime().availableProcessors();
+        return io.github.unikernelfaas.kernel.KernelBuilder.buildOrReuse(
+                new io.github.unikernelfaas.kernel.KernelBuilder.Request(
+                        io.github.unikernelfaas.kernel.KernelSources.of(set, unikraftVersion()),
+                        io.github.unikernelfaas.kernel.KernelConfig.withExtras(Flavours.kernelConfig(flavour()), kconfig),
+                        Flavours.appFiles(flavour()), toolchain, makePath, cacheDir.toPath().resolve("kernels"), cores,
+                        rebuild), getLog()::info);
+    }
+
     /** A bundle's stdlib applies unless the POM or -D chose other than auto. */
     @Override
     protected void applyBundle(io.github.unikernelfaas.vm.KernelBundle bundle) {
@@ -77,7 +109,7 @@ abstract class AbstractSourceMojo extends AbstractUnikernelMojo {
 
     /** unikernel.stdlib applied to this build's kernel (prebuilt or not). */
     protected StdlibPolicy.Decision stdlibDecision() {
-        return StdlibPolicy.decide(StdlibPolicy.Mode.parse(stdlib), kernel == null ? null : kernel.toPath());
+        return StdlibPolicy.decide(StdlibPolicy.Mode.parse(stdlib), prebuiltKernel == null ? null : prebuiltKernel.toPath());
     }
 
     /** The flavour's pinned manifest with the overrides of the POM and the sources file. */

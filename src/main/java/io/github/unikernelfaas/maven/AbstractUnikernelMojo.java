@@ -6,6 +6,7 @@ import io.github.unikernelfaas.rootfs.GuestPython;
 import io.github.unikernelfaas.flavour.Flavour;
 import io.github.unikernelfaas.flavour.Flavours;
 import io.github.unikernelfaas.rootfs.Fs0Layout;
+import io.github.unikernelfaas.image.KernelBundleRegistry;
 import io.github.unikernelfaas.vm.KernelBundle;
 import io.github.unikernelfaas.vm.RootKind;
 import io.github.unikernelfaas.vm.VmException;
@@ -45,10 +46,29 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     /**
      * The kernel image (a prebuilt Unikraft kernel, or the CI test kernel), or a kernel bundle: a directory
      * holding the kernel and its companions (initrd, kernel and QEMU arguments, initrd root, stdlib) in
-     * kernel-bundle.properties, whose settings apply where the POM and -D set none.
+     * kernel-bundle.properties, whose settings apply where the POM and -D set none; or a published kernel
+     * bundle: {@code mvn:groupId:artifactId:version[:classifier]} (resolved from Maven's repositories) or
+     * {@code oci:registry/repository:tag[@sha256:...]} (pulled from a registry), optionally pinned by digest.
      */
     @Parameter(property = "unikernel.kernel")
-    protected File kernel;
+    private String kernel;
+
+    /** Allow plain HTTP and unverified TLS (for a registry on your own network): pushes, and kernels pulled by oci:. */
+    @Parameter(property = "unikernel.allowInsecureRegistries", defaultValue = "false")
+    protected boolean allowInsecureRegistries;
+
+    /** unikernel.kernel as a file or bundle directory (a published bundle resolved and unpacked); null: built. */
+    protected File prebuiltKernel;
+
+    /** The bundle unikernel.kernel named, if it named one. */
+    protected KernelBundle kernelBundle;
+
+    /** Resolves published kernel bundles (mvn: coordinates) through Maven's repositories. */
+    @Component
+    private org.eclipse.aether.RepositorySystem repositorySystem;
+
+    @Parameter(defaultValue = "${repositorySystemSession}", readonly = true, required = true)
+    private org.eclipse.aether.RepositorySystemSession repositorySession;
 
     /**
      * The kernel flavour: a Unikraft version with a CPython version, one resource directory of the plugin
@@ -130,8 +150,8 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
 
     /** The kernel to boot or package: unikernel.kernel, else the one the build goal built. */
     protected Path kernel() {
-        if (kernel != null) {
-            return kernel.toPath();
+        if (prebuiltKernel != null) {
+            return prebuiltKernel.toPath();
         }
         Path built = builtKernel();
         if (!Files.isRegularFile(built)) {
@@ -165,7 +185,7 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
     /** The patches the kernel to package was built with: none for a prebuilt kernel. */
     protected List<String> kernelPatches() {
         Path f = builtKernelPatches();
-        if (kernel != null || !Files.isRegularFile(f)) {
+        if (prebuiltKernel != null || !Files.isRegularFile(f)) {
             return List.of();
         }
         try {
@@ -228,8 +248,11 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
             return;
         }
         try {
-            if (kernel != null && kernel.isDirectory()) {
-                applyBundle(KernelBundle.read(kernel.toPath()));
+            prebuiltKernel = resolveKernel();
+            if (prebuiltKernel != null && prebuiltKernel.isDirectory()) {
+                kernelBundle = KernelBundle.read(prebuiltKernel.toPath());
+                kernelBundle.checkFits(flavour().name());
+                applyBundle(kernelBundle);
             }
             run();
         } catch (UnikernelException e) {
@@ -257,13 +280,44 @@ abstract class AbstractUnikernelMojo extends AbstractMojo {
      */
     protected void applyBundle(KernelBundle bundle) {
         getLog().debug("Kernel bundle " + bundle.dir() + ": " + bundle);
-        kernel = bundle.kernel().toFile();
+        prebuiltKernel = bundle.kernel().toFile();
         if (kernelArgs == null || kernelArgs.isBlank()) {
             kernelArgs = bundle.kernelArgs().orElse(kernelArgs);
         }
         if (initrdRoot == null || initrdRoot.isBlank()) {
             initrdRoot = bundle.initrdRoot().orElse(initrdRoot);
         }
+    }
+
+    /** Published kernels this JVM resolved already: every goal of a build names the same one. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, File> RESOLVED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** unikernel.kernel as a file: a path (relative to the project), or a published bundle unpacked in the cache. */
+    private File resolveKernel() throws InterruptedException {
+        if (kernel == null || kernel.isBlank()) {
+            return null;
+        }
+        String spec = kernel.trim();
+        if (!spec.startsWith("mvn:") && !spec.startsWith("oci:")) {
+            File f = new File(spec);
+            return f.isAbsolute() || project == null || project.getBasedir() == null ? f
+                    : new File(project.getBasedir(), spec);
+        }
+        String key = spec + "|" + cacheDir.getAbsolutePath() + "|" + repositorySession.isOffline();
+        File known = RESOLVED.get(key);
+        if (known != null && known.isDirectory()) {
+            return known;
+        }
+        Path bundles = cacheDir.toPath().resolve("kernels").resolve("bundles");
+        java.util.Optional<KernelBundleRegistry.Reference> image = KernelBundleRegistry.Reference.parse(spec);
+        File resolved = image.isPresent()
+                ? KernelBundleRegistry.pull(image.get(), allowInsecureRegistries, repositorySession.isOffline(),
+                        bundles, getLog()::info).toFile()
+                : KernelArtifact.parse(spec).orElseThrow().resolve(repositorySystem, repositorySession,
+                        project.getRemoteProjectRepositories(), bundles, getLog()::info).toFile();
+        RESOLVED.put(key, resolved);
+        return resolved;
     }
 
     protected abstract void run() throws MojoExecutionException, MojoFailureException, InterruptedException;

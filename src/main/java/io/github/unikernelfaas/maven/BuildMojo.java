@@ -54,23 +54,6 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = "unikernel.pipExtraArgs")
     private String pipExtraArgs;
 
-    /** Extra kconfig lines for the kernel build (CONFIG_X=y or "# CONFIG_X is not set"). */
-    @Parameter(property = "unikernel.kconfig")
-    private List<String> kconfig;
-
-
-    /** Build the kernel even when the cache has it. */
-    @Parameter(property = "unikernel.rebuild", defaultValue = "false")
-    private boolean rebuild;
-
-    /** make -j for the kernel build; 0 means one job per core. */
-    @Parameter(property = "unikernel.jobs", defaultValue = "0")
-    private int jobs;
-
-    /** The make that builds the kernel (GNU Make 4.1+): a program name on PATH or a path. */
-    @Parameter(property = "unikernel.make", defaultValue = "make")
-    private String make;
-
     /**
      * Seconds a handler may run before its request is answered 504 (logged on the console); 0 for no limit.
      * Written into fs0 (app/ukfaas-settings.json), so the image carries it. Below unikernel.invokeTimeout
@@ -110,7 +93,7 @@ public class BuildMojo extends AbstractSourceMojo {
         Requirements.Outcome deps = Requirements.install(requirements.toPath(), layout.sitePackages(),
                 cacheDir.toPath().resolve("requirements"), pip, getLog()::info);
         Requirements.summary(deps).ifPresent(getLog()::info);
-        if (kernel == null) {
+        if (prebuiltKernel == null) {
             SourceSet set = resolveSources();
             buildKernel(set);
             installStdlib(set, layout, stdlibNeeded);
@@ -123,7 +106,7 @@ public class BuildMojo extends AbstractSourceMojo {
             getLog().info("Python standard library: not in fs0; " + stdlibNeeded.reason()
                     + (removed ? "; removed the one an earlier build left there" : ""));
         }
-        compileBytecode(guest, layout, kernel == null || stdlibNeeded.install(), guestVersion);
+        compileBytecode(guest, layout, prebuiltKernel == null || stdlibNeeded.install(), guestVersion);
         getLog().info("Assembled fs0 in " + fs0 + " (" + files.size() + " function file"
                 + (files.size() == 1 ? "" : "s") + " + wrapper)");
         if (rootKind() == RootKind.INITRD) {
@@ -173,16 +156,8 @@ public class BuildMojo extends AbstractSourceMojo {
     }
 
     /** No prebuilt kernel: build ours (or take it from the cache). */
-    private void buildKernel(SourceSet set) {
-        String path = System.getenv("PATH");
-        Path make = Toolchain.locateMake(this.make, path);
-        Toolchain.Versions toolchain = Toolchain.check(path, make);
-        int cores = jobs > 0 ? jobs : Runtime.getRuntime().availableProcessors();
-        KernelBuilder.Result built = KernelBuilder.buildOrReuse(new KernelBuilder.Request(
-                KernelSources.of(set, unikraftVersion()),
-                KernelConfig.withExtras(Flavours.kernelConfig(flavour()), kconfig), Flavours.appFiles(flavour()),
-                toolchain, make,
-                cacheDir.toPath().resolve("kernels"), cores, rebuild), getLog()::info);
+    private void buildKernel(SourceSet set) throws InterruptedException {
+        KernelBuilder.Result built = buildOrReuseKernel(set);
         try {
             Path target = builtKernel();
             Files.createDirectories(target.getParent());

@@ -21,7 +21,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 public class FetchMojo extends AbstractSourceMojo {
     @Override
     protected void run() throws MojoFailureException, InterruptedException {
-        if (kernel != null) {
+        if (prebuiltKernel != null) {
             StdlibPolicy.Decision stdlibNeeded = stdlibDecision();
             if (!stdlibNeeded.install()) {
                 getLog().info("Skipping fetch: the prebuilt kernel needs no standard library in fs0; "
@@ -30,7 +30,7 @@ public class FetchMojo extends AbstractSourceMojo {
             }
             List<String> ids = flavour().stdlibSources();
             resolveSources(ids);
-            getLog().info("Prebuilt kernel " + kernel + ": fetched only the standard library's sources ("
+            getLog().info("Prebuilt kernel " + prebuiltKernel + ": fetched only the standard library's sources ("
                     + String.join(", ", ids) + ")");
             return;
         }

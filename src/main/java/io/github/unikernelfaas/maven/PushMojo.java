@@ -20,10 +20,6 @@ import org.apache.maven.settings.crypto.SettingsDecryptionResult;
  */
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, threadSafe = true)
 public class PushMojo extends AbstractImageMojo {
-    /** Allow plain HTTP and unverified TLS (for a registry on your own network). */
-    @Parameter(property = "unikernel.allowInsecureRegistries", defaultValue = "false")
-    private boolean allowInsecureRegistries;
-
     @Parameter(property = "unikernel.skipPush", defaultValue = "false")
     private boolean skipPush;
 
@@ -35,22 +31,33 @@ public class PushMojo extends AbstractImageMojo {
 
     @Override
     protected void run() throws MojoFailureException {
+        if (pushAllowed(image)) {
+            ImagePusher.push(imageTar.toPath(), target(image), getLog()::info);
+        }
+    }
+
+    /** False (said at INFO) when unikernel.skipPush is set; fails offline. */
+    protected boolean pushAllowed(String reference) throws MojoFailureException {
         if (skipPush) {
             getLog().info("Skipping the push: unikernel.skipPush is set");
-            return;
+            return false;
         }
         if (session.isOffline()) {
-            throw new MojoFailureException("Cannot push " + image + " in offline mode (-o): run without -o, or skip"
+            throw new MojoFailureException("Cannot push " + reference + " in offline mode (-o): run without -o, or skip"
                     + " the push with -Dunikernel.skipPush");
         }
+        return true;
+    }
+
+    /** Where to push {@code image}, with the credential of settings.xml's server for its registry, if any. */
+    protected ImagePusher.Target target(String image) {
         String registry = registryOf(image);
         Optional<Server> server = server(registry);
         Optional<Credential> credential = server.map(this::credential);
         String source = server.map(s -> "the settings.xml <server> with id '" + s.getId() + "'")
                 .orElse("Docker's config (~/.docker/config.json) or credential helpers for " + registry
                         + ", or add a settings.xml <server> with id '" + registry + "'");
-        ImagePusher.push(imageTar.toPath(), new ImagePusher.Target(image, credential, source, allowInsecureRegistries),
-                getLog()::info);
+        return new ImagePusher.Target(image, credential, source, allowInsecureRegistries);
     }
 
     /** "registry.example:5000/team/fn:1" -> "registry.example:5000"; Docker Hub for plain names. */
