@@ -195,14 +195,13 @@ def restored(body, state={"done": False, "token": None}):
             if state.get("token") is not None:
                 return 409, error_json("already armed for a restore"), JSON_TYPE
             # Before the state is saved: the imports below then cost a restored guest nothing (~0.2 s under TCG).
-            import hashlib, hmac, random  # noqa: F401
+            import hashlib, random  # noqa: F401
             state["token"] = token
             return 200, b'{"prepared": true}', JSON_TYPE
         if state.get("token") is None:
             return 403, error_json("this VM was not saved by the plugin, so it was not restored: nothing to re-seed"
                                    ), JSON_TYPE
-        import hmac
-        if not hmac.compare_digest(str(message.get("token")).encode("utf-8"), state["token"].encode("ascii")):
+        if not same_secret(str(message.get("token")), state["token"]):
             return 403, error_json("wrong restore token"), JSON_TYPE
         seed = bytes.fromhex(message["seed"])
     except (ValueError, KeyError, TypeError, AttributeError) as e:
@@ -241,6 +240,16 @@ def restored(body, state={"done": False, "token": None}):
           flush=True)
     answer = {"reseeded": reseeded, "time": time.time(), "clock_set": clock_set, "clock": clock}
     return 200, json.dumps(answer).encode("utf-8"), JSON_TYPE
+
+
+def same_secret(given, expected):
+    """Compares in time that does not depend on where they differ (hmac.compare_digest, but the guest's
+    stdlib may have no hmac)."""
+    given, expected = given.encode("utf-8"), expected.encode("utf-8")
+    difference = len(given) ^ len(expected)
+    for a, b in zip(given, expected if len(given) == len(expected) else given):
+        difference |= a ^ b
+    return difference == 0
 
 
 def log(method, path, status, start):
