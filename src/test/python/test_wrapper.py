@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import select
 import shutil
 import socket
@@ -82,7 +83,7 @@ class Guest(object):
     """A temporary fs0 (lib/python3.7/{app,site-packages}) and the wrapper process serving it."""
 
     def __init__(self, function_src, args=(), module=False, env_port=False, python_args=None, settings=None,
-                 env_file=None):
+                 env_file=None, slow_console=False):
         self.root = tempfile.mkdtemp(prefix="ukfaas-wrapper-test-")
         self.lib = os.path.join(self.root, "lib", "python3.7")
         app = os.path.join(self.lib, "app")
@@ -120,7 +121,24 @@ class Guest(object):
             cmd, cwd = [PYTHON, "-I", os.path.join(app, "wrapper.py")] + args, self.root
         self.out = open(os.path.join(self.root, "stdout.log"), "w+")
         self.err = open(os.path.join(self.root, "stderr.log"), "w+")
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self.out, stderr=self.err)
+        # slow_console: stdout is a pipe read at about 400 KB/s, the speed of the VM's serial console under TCG.
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE if slow_console else self.out,
+                                     stderr=self.err)
+        self.reader = None
+        if slow_console:
+            import threading
+            self.reader = threading.Thread(target=self.read_slowly, daemon=True)
+            self.reader.start()
+
+    def read_slowly(self):
+        with open(self.out.name, "ab") as log:
+            for _ in range(100000):  # at most 400 s
+                chunk = self.proc.stdout.read1(4096) if hasattr(self.proc.stdout, "read1") else b""
+                if not chunk:
+                    return
+                log.write(chunk)
+                log.flush()
+                time.sleep(0.01)
 
     def stdout(self):
         with open(self.out.name, encoding="utf-8", errors="replace") as f:
@@ -165,6 +183,9 @@ class Guest(object):
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
+        if self.reader is not None:
+            self.reader.join(10)
+            self.proc.stdout.close()
         self.out.close()
         self.err.close()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -306,7 +327,7 @@ class InProcessTest(unittest.TestCase):
         parse, full = self.wrapper.parse_args, self.wrapper.argparse_args
         for argv in ([], ["--port", "9000"], ["--port=9000", "--host", "127.0.0.1"],
                      ["--max-body", "10", "--header-timeout", "1.5", "--body-timeout=2", "--port", "0"],
-                     ["--port", "1", "--port", "2"]):
+                     ["--port", "1", "--port", "2"], ["--max-response", "5", "--max-body=7"]):
             self.assertEqual(vars(full(argv)), vars(parse(argv)), argv)
         self.assertEqual(8123, parse([]).port)
 
@@ -984,6 +1005,15 @@ class MaxBodyTest(unittest.TestCase):
         # while the client is still sending: it would see an error, not the 413.
         self.assertEqual(413, self.post(b"x" * (16 * 1024 * 1024))[0])
 
+    def test_the_limit_comes_from_the_settings_file_the_plugin_writes(self):
+        guest = start_guest(self, TWO_ARG_FUNCTION, settings='{"handlerTimeout": 25, "maxEventBytes": 50}\n')
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
+        self.addCleanup(c.close)
+        c.request("POST", "/", body=b"x" * 51)
+        r = c.getresponse()
+        self.assertEqual(413, r.status)
+        self.assertIn("over the limit of 50 bytes", json.loads(r.read().decode())["error"])
+
     def test_chunked_body_over_the_limit_gives_413(self):
         s = socket.create_connection((HOST, self.guest.port), timeout=10)
         self.addCleanup(s.close)
@@ -1267,6 +1297,14 @@ def handler(event):
 """
 
 
+TOKEN = "ab" * 16  # the plugin's restore token (WarmStart.arm)
+ARM = json.dumps({"prepare": True, "token": TOKEN}).encode()
+
+
+def seed_message(seed, token=TOKEN):
+    return json.dumps({"seed": seed, "token": token}).encode()
+
+
 class RestoredTest(unittest.TestCase):
     """After a warm start the plugin POSTs fresh entropy to /_/restored (see vm/WarmStart.java)."""
 
@@ -1291,10 +1329,11 @@ class RestoredTest(unittest.TestCase):
     def restore(self, seed, at=None):
         import random
         random.setstate(self.restored_state)
-        message = {"seed": seed.hex()}
+        message = {"seed": seed.hex(), "token": TOKEN}
         if at is not None:
             message["time"] = at
-        status, body, content_type = self.wrapper.restored(json.dumps(message).encode(), state={"done": False})
+        status, body, content_type = self.wrapper.restored(json.dumps(message).encode(),
+                                                           state={"done": False, "token": TOKEN})
         self.assertEqual((200, "application/json"), (status, content_type), body)
         return json.loads(body.decode()), random.random(), os.urandom(16)
 
@@ -1316,25 +1355,52 @@ class RestoredTest(unittest.TestCase):
         self.assertLess(abs(time.time() - answer["time"]), 60)
 
     def test_prepare_before_the_save_reseeds_nothing(self):
-        state = {"done": False}
-        self.assertEqual((200, b'{"prepared": true}'), self.wrapper.restored(b'{"prepare": true}', state=state)[:2])
+        state = {"done": False, "token": None}
+        self.assertEqual((200, b'{"prepared": true}'), self.wrapper.restored(ARM, state=state)[:2])
         self.assertFalse(state["done"], "the restore's own call is still to come")
         self.assertEqual(b"\x07" * 4, os.urandom(4))
 
     def test_a_bad_seed_is_400_and_a_second_call_409(self):
-        state = {"done": False}
-        status, body, _ = self.wrapper.restored(b'{"seed": "xyz"}', state=state)
+        state = {"done": False, "token": TOKEN}
+        status, body, _ = self.wrapper.restored(seed_message("xyz"), state=state)
         self.assertEqual(400, status, body)
         self.assertFalse(state["done"])
-        self.assertEqual(200, self.wrapper.restored(b'{"seed": "00ff"}', state=state)[0])
-        self.assertEqual(409, self.wrapper.restored(b'{"seed": "00ff"}', state=state)[0])
+        self.assertEqual(200, self.wrapper.restored(seed_message("00ff"), state=state)[0])
+        self.assertEqual(409, self.wrapper.restored(seed_message("00ff"), state=state)[0])
+
+    def test_a_vm_that_was_not_armed_before_its_save_is_not_reseeded(self):
+        state = {"done": False, "token": None}
+        status, body, _ = self.wrapper.restored(seed_message("00ff"), state=state)
+        self.assertEqual(403, status)
+        self.assertIn("not saved by the plugin", json.loads(body.decode())["error"])
+        self.assertFalse(state["done"])
+        self.assertEqual(b"\x07" * 4, os.urandom(4), "nothing re-seeded")
+
+    def test_a_restore_call_without_the_token_is_refused_and_arming_is_once(self):
+        state = {"done": False, "token": None}
+        self.assertEqual(200, self.wrapper.restored(ARM, state=state)[0])
+        self.assertEqual(409, self.wrapper.restored(ARM.replace(b"ab", b"cd"), state=state)[0], "armed once only")
+        self.assertEqual(400, self.wrapper.restored(b'{"prepare": true}', state={"done": False, "token": None})[0])
+        for message in (b'{"seed": "00ff"}', seed_message("00ff", token="cd" * 16)):
+            status, body, _ = self.wrapper.restored(message, state=state)
+            self.assertEqual(403, status, message)
+            self.assertIn("wrong restore token", json.loads(body.decode())["error"])
+        self.assertEqual(200, self.wrapper.restored(seed_message("00ff"), state=state)[0])
 
     def test_the_path_is_the_wrappers_not_the_handlers(self):
         guest = start_guest(self, RANDOM_FUNCTION)
         c = http.client.HTTPConnection(HOST, guest.port, timeout=10)
         self.addCleanup(c.close)
+        c.request("POST", "/_/restored", body=seed_message("ab" * 32))
+        r = c.getresponse()
+        self.assertEqual(403, r.status, "a cold-booted VM is not re-seeded")
+        r.read()
+        c.request("POST", "/_/restored", body=ARM)  # the plugin, before it saves the VM
+        r = c.getresponse()
+        self.assertEqual(200, r.status)
+        r.read()
         for expected in (200, 409):
-            c.request("POST", "/_/restored", body=json.dumps({"seed": "ab" * 32}))
+            c.request("POST", "/_/restored", body=seed_message("ab" * 32))
             r = c.getresponse()
             payload = json.loads(r.read().decode())
             self.assertEqual(expected, r.status, payload)
@@ -1343,6 +1409,141 @@ class RestoredTest(unittest.TestCase):
                       guest.wait_for_output("restored from"))
         c.request("POST", "/", body=b"{}")
         self.assertEqual({"random", "urandom"}, set(json.loads(c.getresponse().read().decode())))
+
+
+HOSTILE_FUNCTION = """
+import errno
+import os
+import tempfile
+
+
+class Huge(str):
+    def encode(self, *args):  # as a 40 MB result does on a VM of 64 MB
+        raise MemoryError()
+
+
+def handler(event, context):
+    path = context["path"]
+    if path == "/big":
+        return "x" * event
+    if path == "/bigjson":
+        return ["x" * 1000] * event
+    if path == "/nan":
+        return {"values": [1.5, float("nan")]}
+    if path == "/inf":
+        return -float("inf")
+    if path == "/oom":
+        return Huge("x")
+    if path == "/print":
+        print("y" * event, flush=True)
+        return "printed"
+    return {"event": event}
+"""
+
+
+class HostileResultTest(unittest.TestCase):
+    """What a handler returns or prints must not break the server (issue 24: failure 4, H4, H6)."""
+
+    def post(self, guest, path, event, timeout=30):
+        c = http.client.HTTPConnection(HOST, guest.port, timeout=timeout)
+        self.addCleanup(c.close)
+        c.request("POST", path, body=json.dumps(event))
+        r = c.getresponse()
+        body = r.read()
+        return r.status, (json.loads(body.decode()) if r.getheader("Content-Type") == "application/json" else body)
+
+    def test_a_result_over_the_limit_is_refused_with_a_500_naming_the_setting_and_the_server_serves_on(self):
+        guest = start_guest(self, HOSTILE_FUNCTION, args=("--max-response", "1000"))
+        self.assertEqual((200, b"x" * 1000), self.post(guest, "/big", 1000), "at the limit")
+        status, error = self.post(guest, "/big", 1001)
+        self.assertEqual((500, "ResponseTooLarge"), (status, error["type"]))
+        self.assertIn("1001 bytes, over the limit of 1000 bytes", error["error"])
+        self.assertIn("-Dunikernel.maxResponseBytes", error["error"])
+        self.assertEqual(500, self.post(guest, "/bigjson", 2)[0], "JSON results too")
+        self.assertEqual((200, {"event": 1}), self.post(guest, "/", 1))
+
+    def test_the_limit_is_6_mib_by_default_and_comes_from_the_settings_file(self):
+        guest = start_guest(self, HOSTILE_FUNCTION)
+        self.assertEqual(500, self.post(guest, "/big", 6 * 1024 * 1024 + 1)[0])
+        guest = start_guest(self, HOSTILE_FUNCTION, settings='{"handlerTimeout": 25, "maxResponseBytes": 10}\n')
+        status, error = self.post(guest, "/big", 11)
+        self.assertIn("over the limit of 10 bytes", error["error"])
+
+    def test_a_large_result_under_the_limit_arrives_whole(self):
+        guest = start_guest(self, HOSTILE_FUNCTION, args=("--max-response", str(40 * 1024 * 1024)))
+        s = socket.create_connection((HOST, guest.port), timeout=30)
+        self.addCleanup(s.close)
+        event = b"%d" % (40 * 1024 * 1024)
+        s.sendall(b"POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(event), event))
+        time.sleep(0.5)  # the client reads late: the rest waits in the server, in pieces
+        data = bytearray()
+        while b"\r\n\r\n" not in data or len(data) < data.index(b"\r\n\r\n") + 4 + 40 * 1024 * 1024:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+        status, headers, body, rest = split_response(bytes(data))
+        self.assertEqual((200, 40 * 1024 * 1024, b""), (status, len(body), rest))
+        self.assertEqual(b"x" * len(body), body)
+
+    def test_a_memory_error_while_serialising_is_one_requests_500(self):
+        guest = start_guest(self, HOSTILE_FUNCTION, args=("--handler-timeout", "5"))
+        status, error = self.post(guest, "/oom", None)
+        self.assertEqual((500, "MemoryError"), (status, error["type"]))
+        self.assertIn("unikernel.maxResponseBytes", error["error"])
+        self.assertEqual((200, {"event": 2}), self.post(guest, "/", 2))
+
+    def test_nan_and_infinity_are_refused_naming_the_value(self):
+        guest = start_guest(self, HOSTILE_FUNCTION)
+        status, error = self.post(guest, "/nan", None)
+        self.assertEqual(500, status)
+        self.assertIn("holds nan, which JSON cannot represent", error["error"])
+        status, error = self.post(guest, "/inf", None)
+        self.assertIn("holds -inf", error["error"])
+        self.assertIn("which JSON cannot represent", guest.wait_for_output("holds -inf", stream="stderr"))
+
+    def test_a_handler_printing_10_mb_to_a_slow_console_neither_waits_for_it_nor_holds_others(self):
+        guest = start_guest(self, HOSTILE_FUNCTION, args=("--handler-timeout", "3"), slow_console=True)
+        self.assertEqual((200, b"printed"), self.post(guest, "/print", 10 * 1024 * 1024),
+                         "the handler returns without waiting for the console (else 504 at its limit)")
+        self.assertEqual((200, {"event": 3}), self.post(guest, "/", 3), "another client meanwhile")
+        output = guest.wait_for_output("of output dropped]", seconds=60)
+        dropped = re.search(r"\[ukfaas: ([0-9]+) bytes of output dropped\]", output)
+        self.assertIsNotNone(dropped, output[-300:])
+        kept = output.replace(dropped.group(0), "").count("y")  # not the y of the marker's "bytes"
+        # Nothing vanishes unsaid (print's newline is a write of its own: dropped and counted, or kept when the
+        # console took some meanwhile), and what waits for the console is bounded.
+        self.assertIn(kept + int(dropped.group(1)), (10 * 1024 * 1024, 10 * 1024 * 1024 + 1), "kept and dropped")
+        self.assertLessEqual(kept, 1024 * 1024, "at most OUTPUT_LIMIT waited for the console")
+        self.assertGreater(kept, 0)
+        self.assertIn("ukfaas: POST /print -> 200", guest.wait_for_output("POST / -> 200"))
+        self.assertIn("ukfaas: POST / -> 200", guest.wait_for_output("POST / -> 200"))
+
+
+class KernelGuardTest(unittest.TestCase):
+    """Unikraft 0.13.1 stops on symlink(2) (issue 24, failure 6): there the wrapper makes it fail with ENOTSUP."""
+
+    def setUp(self):
+        self.wrapper = load_wrapper_module()
+        saved = os.symlink
+        self.addCleanup(setattr, os, "symlink", saved)
+
+    def test_on_unikraft_os_symlink_fails_with_enotsup(self):
+        import errno
+        self.assertTrue(self.wrapper.guard_kernel(unikraft=True))
+        target = os.path.join(tempfile.mkdtemp(prefix="ukfaas-guard-"), "link")
+        self.addCleanup(shutil.rmtree, os.path.dirname(target))
+        with self.assertRaises(OSError) as e:
+            os.symlink("/tmp", target)
+        self.assertEqual(errno.ENOTSUP, e.exception.errno)
+        self.assertIn("Unikraft", e.exception.strerror)
+        self.assertFalse(os.path.lexists(target))
+
+    def test_elsewhere_os_symlink_is_left_alone(self):
+        saved = os.symlink
+        self.assertFalse(self.wrapper.on_unikraft(), "this host is no Unikraft")
+        self.assertFalse(self.wrapper.guard_kernel())
+        self.assertIs(saved, os.symlink)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 package io.github.unikernelfaas.invoke;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +20,15 @@ import java.util.stream.Stream;
 /** Discovers and validates the test events of a project, before anything boots. */
 public final class EventCases {
     static final String EXPECTED_SUFFIX = ".expected.json";
-    static final ObjectMapper JSON = new ObjectMapper()
+    /** Nesting Jackson accepts in an event or expectation (its default, 1000, refused valid JSON). */
+    static final int MAX_NESTING = 10_000;
+    /** The wrapper's default request body limit (--max-body), the default of unikernel.maxEventBytes. */
+    public static final long MAX_EVENT_BYTES = 6_291_456;
+    public static final String MAX_EVENT_BYTES_SETTING = "unikernel.maxEventBytes";
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+            .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
@@ -25,6 +37,14 @@ public final class EventCases {
 
     /** All {@code *.json} events in {@code dir} (not recursive), sorted by name; empty if dir is missing. */
     public static List<EventCase> discover(Path dir) {
+        return discover(dir, MAX_EVENT_BYTES);
+    }
+
+    /**
+     * As {@link #discover(Path)}, refusing an event over {@code maxEventBytes} (the guest would answer it 413
+     * after the boot).
+     */
+    public static List<EventCase> discover(Path dir, long maxEventBytes) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
@@ -41,6 +61,13 @@ public final class EventCases {
         List<EventCase> cases = new ArrayList<>();
         for (Path event : events) {
             cases.add(load(event));
+            long size = cases.get(cases.size() - 1).body().length;
+            if (size > maxEventBytes) {
+                throw (InvalidEventException) new InvalidEventException("The event file " + event + " is " + size
+                        + " bytes, over the limit of " + maxEventBytes + " bytes a request body may have in the"
+                        + " guest (it would answer 413): make the event smaller or raise -D" + MAX_EVENT_BYTES_SETTING,
+                        null).setting(MAX_EVENT_BYTES_SETTING);
+            }
         }
         checkOrphanExpectations(dir, cases);
         return cases;
@@ -96,6 +123,9 @@ public final class EventCases {
                         + " is empty: write a JSON value in it (for example {} or null)", null);
             }
             return node;
+        } catch (StreamConstraintsException e) {
+            throw new InvalidEventException("The " + what + " file " + file + " is nested too deep for the test"
+                    + " goals (limit " + MAX_NESTING + " levels): " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();

@@ -70,10 +70,21 @@ public class BuildMojo extends AbstractSourceMojo {
     @Parameter(property = NameService.DNS, defaultValue = NameService.QEMU_USER_NET_DNS)
     private String dns;
 
+    /**
+     * Bytes a request body may have in the guest (else 413); written into fs0. The test goals refuse a larger
+     * event before the boot.
+     */
+    @Parameter(property = "unikernel.maxEventBytes", defaultValue = "6291456")
+    private String maxEventBytes;
+
+    /** Bytes a handler's answer may have (else 500, naming this setting); written into fs0. */
+    @Parameter(property = "unikernel.maxResponseBytes", defaultValue = "6291456")
+    private String maxResponseBytes;
+
     @Override
     protected void checkSettings() {
         super.checkSettings();
-        WrapperSettings.parse(handlerTimeout);
+        WrapperSettings.parse(handlerTimeout, maxEventBytes, maxResponseBytes);
     }
 
     @Override
@@ -95,7 +106,8 @@ public class BuildMojo extends AbstractSourceMojo {
                     + " runtime (CPython 3.11 on Unikraft's ELF loader, planned) will have TLS.");
         }
         Fs0Layout layout = fs0Layout();
-        List<String> files = Fs0Assembler.assemble(source, layout, WrapperSettings.parse(handlerTimeout),
+        List<String> files = Fs0Assembler.assemble(source, layout,
+                WrapperSettings.parse(handlerTimeout, maxEventBytes, maxResponseBytes),
                 NameService.parse(dns, project.getArtifactId()));
         Requirements.Settings pip = new Requirements.Settings(pythonBin, flavour().pipPythonVersion(), pipIndexUrl,
                 AbstractVmMojo.splitArgs(pipExtraArgs), session.isOffline(), System.getenv(), flavour().markers());

@@ -40,6 +40,13 @@ public class IntegrationTestMojo extends AbstractVmMojo {
     @Parameter(property = "skipITs", defaultValue = "false")
     private boolean skipITs;
 
+    /**
+     * Bytes a request body may have in the guest (its --max-body; the same setting as the build's, which writes it
+     * into fs0): an event over it is refused before the boot.
+     */
+    @Parameter(property = "unikernel.maxEventBytes", defaultValue = "6291456")
+    private long maxEventBytes;
+
     @Override
     protected void run() throws InterruptedException {
         Path results = workDir().resolve(RESULTS);
@@ -49,7 +56,7 @@ public class IntegrationTestMojo extends AbstractVmMojo {
             return;
         }
         // Bad events fail before anything boots.
-        List<EventCase> cases = EventCases.discover(eventsDirectory.toPath());
+        List<EventCase> cases = EventCases.discover(eventsDirectory.toPath(), maxEventBytes);
         VmConfig config = vmConfig(Ports.free());
         HttpClient http = FunctionClient.newHttpClient();
         TestRun run;

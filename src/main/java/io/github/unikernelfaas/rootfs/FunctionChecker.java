@@ -75,7 +75,9 @@ public final class FunctionChecker {
                     + "    def handler(event):\n        return {\"hello\": event}");
         }
         if (!result.path("handlerProblem").isNull()) {
-            throw new FunctionException(entry + ": " + result.path("handlerProblem").asText());
+            JsonNode line = result.path("handlerLine");
+            throw new FunctionException(entry + (line.isInt() ? ":" + line.asInt() : "") + ": "
+                    + result.path("handlerProblem").asText());
         }
     }
 

@@ -177,7 +177,7 @@ public final class WarmStart {
                 }
             });
             double ready = Readiness.await(vm, client, RESTORE_TIMEOUT, Duration.ofMillis(10), line -> { });
-            Reseeded r = reseed(vm, client);
+            Reseeded r = reseed(vm, client, readToken(state));
             log.info().accept(String.format("Warm start: restored and answering after %.2f s; re-seeded %s; guest wall"
                     + " clock %s", ready, r.what(), r.clockSet() ? "set to the host's" : String.format("%.0f s behind the"
                     + " host's (%s)", r.lagSeconds(), r.clock())));
@@ -217,11 +217,39 @@ public final class WarmStart {
     record Reseeded(String what, boolean clockSet, double lagSeconds, String clock) {
     }
 
+    /**
+     * Beside each saved state: the token the wrapper was armed with just before the save. Only a caller that
+     * has it can re-seed the restored VM (or set its clock): the wrapper refuses a cold-booted VM, which was
+     * never armed, and a caller without the token (wrapper.py's restored()).
+     */
+    static final String TOKEN_FILE = "restore-token";
+
+    static String readToken(Path state) throws IOException {
+        Path file = state.resolveSibling(TOKEN_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no " + TOKEN_FILE + " beside the saved state (saved by an older plugin)");
+        }
+        return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    }
+
+    static void writeToken(Path state, String token) throws IOException {
+        Path file = state.resolveSibling(TOKEN_FILE);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
+    }
+
+    static String newToken() {
+        byte[] token = new byte[32];
+        new SecureRandom().nextBytes(token);
+        return HexFormat.of().formatHex(token);
+    }
+
     /** Tells the wrapper it was restored: 32 bytes of the host's entropy to re-seed with, and the host's clock. */
-    static Reseeded reseed(VirtualMachine vm, HttpClient client) throws IOException {
+    static Reseeded reseed(VirtualMachine vm, HttpClient client, String token) throws IOException {
         byte[] seed = new byte[32];
         new SecureRandom().nextBytes(seed);
-        String body = "{\"seed\":\"" + HexFormat.of().formatHex(seed) + "\",\"time\":"
+        String body = "{\"seed\":\"" + HexFormat.of().formatHex(seed) + "\",\"token\":\"" + token + "\",\"time\":"
                 + System.currentTimeMillis() / 1000.0 + "}";
         HttpResponse<String> r = post(vm, client, body);
         JsonNode a = JSON.readTree(r.body());
@@ -234,14 +262,17 @@ public final class WarmStart {
         return new Reseeded(String.join(", ", what), a.path("clock_set").asBoolean(), lag, a.path("clock").asText("?"));
     }
 
-    /** Before the save: the wrapper imports what its re-seeding needs, so that a restore does not pay for it. */
-    static void prepare(VirtualMachine vm, HttpClient client) throws IOException {
+    /**
+     * Before the save: the wrapper imports what its re-seeding needs, so that a restore does not pay for it, and
+     * is armed with {@code token} (accepted once), which the restore must bring back.
+     */
+    static void prepare(VirtualMachine vm, HttpClient client, String token) throws IOException {
+        String body = "{\"prepare\":true,\"token\":\"" + token + "\"}";
         try {
-            post(vm, client, "{\"prepare\":true}");
+            post(vm, client, body);
         } catch (IOException e) {
-            // Only imports in the guest, so safe to repeat: a pooled connection the guest had just closed
-            // fails with no bytes at all.
-            post(vm, client, "{\"prepare\":true}");
+            // A pooled connection the guest had just closed fails with no bytes at all, before the guest saw it.
+            post(vm, client, body);
         }
     }
 
@@ -270,11 +301,14 @@ public final class WarmStart {
         double[] paused = new double[1];
         long t0 = System.nanoTime();
         try {
-            prepare(vm.vm(), client);
+            String token = newToken();
+            prepare(vm.vm(), client, token);
             // A state holds at most the guest's RAM, plus a little device state.
             long room = (vm.vm().config().machine().memoryMb() + 16L) << 20;
-            long size = cache.store(plan.key(), plan.inputs(), room,
-                    file -> paused[0] = vm.vm().saveState(file, SAVE_TIMEOUT), log.info());
+            long size = cache.store(plan.key(), plan.inputs(), room, file -> {
+                writeToken(file, token); // in the same entry, moved into place with the state
+                paused[0] = vm.vm().saveState(file, SAVE_TIMEOUT);
+            }, log.info());
             log.info().accept(String.format("Warm start: saved the VM's state (%d MB; guest paused %.2f s, %.2f s in all)"
                     + " in %s: the next boot with the same kernel, fs0, arguments and QEMU restores it (-D%s=false"
                     + " turns this off)", size >> 20, paused[0], (System.nanoTime() - t0) / 1e9,

@@ -118,8 +118,57 @@ def guest_compile(guest, paths):
     return {e["path"]: e for e in json.loads(done.stdout)}
 
 
+# Values that can never be called: `handler = 42` used to pass the build and fail only in the guest.
+NOT_CALLABLE = {getattr(ast, kind): name for kind, name in (
+    ("Num", "a number"), ("Str", "a string"), ("Bytes", "bytes"), ("JoinedStr", "a string"), ("List", "a list"),
+    ("Tuple", "a tuple"), ("Dict", "a dict"), ("Set", "a set"), ("ListComp", "a list"), ("SetComp", "a set"),
+    ("DictComp", "a dict"), ("GeneratorExp", "a generator")) if hasattr(ast, kind)}
+if hasattr(ast, "Constant"):
+    NOT_CALLABLE[ast.Constant] = None  # 3.8+: numbers, strings, bytes, None, True, ... all parse as Constant
+
+
+def not_callable(value):
+    """What a value assigned to handler is, when it is a literal that cannot be called; else None."""
+    for kind, name in NOT_CALLABLE.items():
+        if type(value) is kind:
+            if name is None:
+                constant = value.value
+                if isinstance(constant, bool) or constant is None or constant is Ellipsis:
+                    return repr(constant)
+                return "bytes" if isinstance(constant, bytes) else "a string" if isinstance(constant, str) else "a number"
+            return name
+    if type(value).__name__ == "NameConstant":  # 3.7: None, True, False
+        return repr(value.value)
+    return None
+
+
+def last_binding_problem(tree):
+    """(line, problem) when the last top-level binding of handler is a value that cannot be called."""
+    for node in reversed(tree.body):
+        targets, value = (), None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = (node.target,), node.value
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            names = [a.asname or a.name for a in node.names] if hasattr(node, "names") else [node.name]
+            if "handler" in names:
+                return None
+            continue
+        if any(isinstance(t, ast.Name) and t.id == "handler" for t in targets):
+            kind = not_callable(value)
+            if kind is None:
+                return None
+            return node.lineno, ("handler is %s (line %d), not something the wrapper can call: define it with"
+                                 " `def handler(event):`" % (kind, node.lineno))
+    return None
+
+
 def handler_arity(tree):
     """Returns (found, positional parameter count or None, problem)."""
+    bad = last_binding_problem(tree)
+    if bad is not None:
+        return True, None, bad[1]
     for node in tree.body:
         # `async def handler` too: the wrapper awaits the coroutine on its worker thread's event loop.
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handler":
@@ -184,6 +233,8 @@ def main(src_dir, entry, grammar, guest):
             found, _, problem = handler_arity(tree)
             result["handlerFound"] = found
             result["handlerProblem"] = problem
+            bad = last_binding_problem(tree)
+            result["handlerLine"] = bad[0] if bad else None
     json.dump(result, sys.stdout)
 
 

@@ -3,8 +3,8 @@
 Ours, not the user's. CPython 3.7+ and the standard library only. Layout in the guest:
 <root>/lib/python3.7/app/{wrapper.py, function.py, user modules}, <root>/lib/python3.7/site-packages/.
 Start with `python -S -c "import sys, app.wrapper as w; sys.exit(w.main())" [--port 8123] [--host 0.0.0.0]
-[--max-body 6291456] [--header-timeout 10] [--body-timeout 30] [--handler-timeout 25]` (`python -m app.wrapper` and
-`python .../app/wrapper.py` work too, but -m costs runpy's imports, and Unikraft 0.13 takes a 9p file
+[--max-body 6291456] [--max-response 6291456] [--header-timeout 10] [--body-timeout 30] [--handler-timeout 25]`
+(`python -m app.wrapper` and `python .../app/wrapper.py` work too, but -m costs runpy's imports, and Unikraft 0.13 takes a 9p file
 for a terminal).
 Exit status 1 when function.py or its `handler` cannot be loaded, or the port cannot be bound.
 
@@ -17,6 +17,8 @@ STARTED = time.monotonic()  # the wrapper's first moment, for the start-up line 
 
 import _thread  # not threading: on 3.7 it imports traceback, linecache and tokenize
 import collections  # after STARTED: these are the imports it measures
+import errno
+import io
 import json
 import os
 import re
@@ -103,8 +105,23 @@ def describe(exc):
     return name + ": " + message if message else name
 
 
-def invoke(handler, wants_context, body, context):
-    """Calls the handler with the request body as event; returns (status, body, content type)."""
+MAX_BODY = 6291456  # a larger request body gets 413 (--max-body, unikernel.maxEventBytes)
+MAX_RESPONSE = 6291456  # a larger answer is refused with a 500 (--max-response, unikernel.maxResponseBytes)
+MAX_RESPONSE_SETTING = "unikernel.maxResponseBytes"
+
+
+def invoke(handler, wants_context, body, context, max_response=MAX_RESPONSE):
+    """Calls the handler with the request body as event; returns (status, body, content type). Never
+    raises for what the handler does: a MemoryError (a huge result, on a small VM) is one request's 500."""
+    try:
+        return answer(handler, wants_context, body, context, max_response)
+    except MemoryError:
+        return 500, error_json("out of memory while running the handler or serialising its result"
+                               " (a result over %d bytes is refused: %s)" % (max_response, MAX_RESPONSE_SETTING),
+                               "MemoryError"), JSON_TYPE
+
+
+def answer(handler, wants_context, body, context, max_response):
     event = None
     if body:
         event = body.decode("utf-8", "replace")
@@ -121,16 +138,33 @@ def invoke(handler, wants_context, body, context):
     except (Exception, SystemExit) as e:  # SystemExit too: a handler must not stop the server
         traceback.print_exc()
         return 500, error_json(describe(e), type(e).__name__), JSON_TYPE
+    content_type = TEXT_TYPE
     if isinstance(result, str):
-        return 200, result.encode("utf-8", "replace"), TEXT_TYPE
-    if isinstance(result, (bytes, bytearray)):
-        return 200, bytes(result), TEXT_TYPE
-    try:
-        return 200, json.dumps(result).encode("utf-8"), JSON_TYPE
-    except Exception as e:
-        message = "the handler's result is not JSON-serialisable: " + describe(e)
-        print("ukfaas: " + message, file=sys.stderr)
-        return 500, error_json(message, type(e).__name__), JSON_TYPE
+        payload = result.encode("utf-8", "replace")
+    elif isinstance(result, (bytes, bytearray)):
+        payload = bytes(result)
+    else:
+        content_type = JSON_TYPE
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON, and a client's parser would refuse the 200.
+            payload = json.dumps(result, allow_nan=False).encode("utf-8")
+        except MemoryError:
+            raise
+        except Exception as e:
+            bad = non_finite(result) if isinstance(e, ValueError) else None
+            if bad is not None:
+                message = ("the handler's result holds %s, which JSON cannot represent: return None or a string"
+                           " in its place" % bad)
+            else:
+                message = "the handler's result is not JSON-serialisable: " + describe(e)
+            print("ukfaas: " + message, file=sys.stderr, flush=True)
+            return 500, error_json(message, type(e).__name__), JSON_TYPE
+    if len(payload) > max_response:
+        message = ("the handler's result is %d bytes, over the limit of %d bytes: return less, or raise"
+                   " -D%s" % (len(payload), max_response, MAX_RESPONSE_SETTING))
+        print("ukfaas: " + message, file=sys.stderr, flush=True)
+        return 500, error_json(message, "ResponseTooLarge"), JSON_TYPE
+    return 200, payload, content_type
 
 
 LOOPS = {}  # thread id -> that thread's asyncio event loop, made on first need
@@ -175,21 +209,55 @@ def install_socketpair_fallback(module=socket):
     module.socketpair = socketpair
 
 
-def restored(body, state={"done": False}):
+def non_finite(value, depth=0):
+    """The first NaN or Infinity in a result, as its repr ("nan", "inf", "-inf"), or None."""
+    if isinstance(value, float):
+        return None if value == value and value not in (float("inf"), float("-inf")) else repr(value)
+    if depth > 100:
+        return None
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = non_finite(item, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def restored(body, state={"done": False, "token": None}):
     """The VM was restored from a saved state: every restore would replay the same random numbers. The
     host sends fresh entropy and its clock, once (later calls are refused, so no client can re-seed).
     `random` is re-seeded, and os.urandom (also SystemRandom, secrets, uuid4) XORs the system's bytes
     with a SHA-256 stream keyed by the seed: Unikraft 0.13's getrandom is a PRNG that was restored
     too. The wall clock is set when the kernel lets us. {"prepare": true}, sent before the state is
-    saved, only imports what this needs. Returns (status, body, content type)."""
+    saved, only imports what this needs, and arms the VM with a token (below). Returns (status, body, content type).
+
+    Only a VM the plugin restored may be re-seeded (or have its clock set), so a client cannot do it to a
+    cold-booted one. The plugin arms the VM just before it saves it: {"prepare": true, "token": <random hex>},
+    accepted once; the token is then in the guest's RAM, so in the saved state, and the plugin keeps it
+    beside the state in its cache entry. A restore call must bring the same token: a VM that was never
+    armed, or a caller without the token, gets 403. (A VM that is never saved is never armed by the plugin:
+    the first client to arm it could re-seed it once.)"""
     if state["done"]:
         return 409, error_json("already re-seeded after the restore"), JSON_TYPE
     try:
         message = json.loads(body.decode("utf-8"))
         if isinstance(message, dict) and message.get("prepare"):
+            token = message.get("token")
+            if not isinstance(token, str) or len(token) < 32 or not re.fullmatch(r"[0-9a-f]+", token):
+                return 400, error_json("expected {\"prepare\": true, \"token\": 32+ lower-case hex digits}"), JSON_TYPE
+            if state.get("token") is not None:
+                return 409, error_json("already armed for a restore"), JSON_TYPE
             # Before the state is saved: the imports below then cost a restored guest nothing (~0.2 s under TCG).
             import hashlib, random  # noqa: F401
+            state["token"] = token
             return 200, b'{"prepared": true}', JSON_TYPE
+        if state.get("token") is None:
+            return 403, error_json("this VM was not saved by the plugin, so it was not restored: nothing to re-seed"
+                                   ), JSON_TYPE
+        if not same_secret(str(message.get("token")), state["token"]):
+            return 403, error_json("wrong restore token"), JSON_TYPE
         seed = bytes.fromhex(message["seed"])
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         return 400, error_json("expected {\"seed\": hex, \"time\": seconds}: " + describe(e)), JSON_TYPE
@@ -229,6 +297,16 @@ def restored(body, state={"done": False}):
     return 200, json.dumps(answer).encode("utf-8"), JSON_TYPE
 
 
+def same_secret(given, expected):
+    """Compares in time that does not depend on where they differ (hmac.compare_digest, but the guest's
+    stdlib may have no hmac)."""
+    given, expected = given.encode("utf-8"), expected.encode("utf-8")
+    difference = len(given) ^ len(expected)
+    for a, b in zip(given, expected if len(given) == len(expected) else given):
+        difference |= a ^ b
+    return difference == 0
+
+
 def log(method, path, status, start):
     print("ukfaas: %s %s -> %d in %.1f ms" % (method, path, status, (time.perf_counter() - start) * 1000),
           flush=True)
@@ -236,14 +314,16 @@ def log(method, path, status, start):
 
 class App(object):
     def __init__(self, handler, wants_context, max_body,
-                 header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT):
+                 header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT, max_response=MAX_RESPONSE):
         self.handler = handler
+        self.max_response = max_response
         self.wants_context = wants_context
         self.reload_mark = reload_mark()  # the marker as the function was imported (see maybe_reload)
         self.max_body = max_body
         self.header_timeout = header_timeout
         self.body_timeout = body_timeout
         self.dispatcher = None  # None: the handler runs in the loop's thread (see Dispatcher)
+        self.capture_output = True  # sys.stdout and sys.stderr go through Console while serving
 
 
 def parse_field(line):
@@ -273,7 +353,7 @@ class Connection(object):
     def __init__(self, sock, app):
         self.sock, self.app = sock, app
         self.buf = bytearray()
-        self.out = bytearray()
+        self.out = collections.deque()  # memoryviews of what waits to be written: sent without copies
         self.eof = False
         self.after_output = None  # None, CLOSE, or LINGER for an error response
         self.closed = False
@@ -352,10 +432,13 @@ class Connection(object):
         """Writes what is waiting; returns False when the connection is done."""
         try:
             try:
-                sent = self.sock.send(self.out)
+                sent = self.sock.send(self.out[0])
             except BlockingIOError:
                 return True
-            del self.out[:sent]
+            if sent == len(self.out[0]):
+                self.out.popleft()
+            else:
+                self.out[0] = self.out[0][sent:]  # a view: no copy of the rest
             now = time.monotonic()
             self.write_until = now + WRITE_TIMEOUT  # no progress for this long: dropped
             if not self.out and self.after_output is None:
@@ -483,7 +566,7 @@ class Connection(object):
                 raise HttpError(400, "bad Content-Length: " + length)
             self.length = int(length)
             if self.length > max_body:
-                raise HttpError(413, "request body of %d bytes is over the limit of %d bytes"
+                raise HttpError(413, "request body of %d bytes is over the limit of %d bytes (unikernel.maxEventBytes)"
                                 % (self.length, max_body))
             if not self.length:
                 return self.dispatch(b"")
@@ -535,7 +618,8 @@ class Connection(object):
                 continue
             self.total += size
             if self.total > self.app.max_body:
-                raise HttpError(413, "request body is over the limit of %d bytes" % self.app.max_body)
+                raise HttpError(413, "request body is over the limit of %d bytes (unikernel.maxEventBytes)"
+                                % self.app.max_body)
             self.chunk_size = size
 
     # Answers.
@@ -570,7 +654,7 @@ class Connection(object):
                 dispatcher.submit(self, body, context)
                 return False  # answered by finish()
             status, payload, content_type = refusal or invoke(
-                self.app.handler, self.app.wants_context, body, context)
+                self.app.handler, self.app.wants_context, body, context, self.app.max_response)
             self.respond(status, payload, content_type, keep_alive)
             log(method, path, status, start)
         self.idle()
@@ -605,10 +689,15 @@ class Connection(object):
             "keep-alive" if keep_alive else "close")
         if self.method == "HEAD":
             body = b""
-        # One write: headers and body written apart make a keep-alive client wait for a delayed ACK.
-        self.write(head.encode("latin-1") + body)
+        if len(body) <= RECV_SIZE:
+            # One write: headers and body written apart make a keep-alive client wait for a delayed ACK.
+            self.write(head.encode("latin-1") + body)
+        else:  # a large body fills whole segments anyway: not copied behind its head
+            self.write(head.encode("latin-1"))
+            self.write(body)
 
     def write(self, data):
+        data = memoryview(data)
         if not self.out:
             try:
                 sent = self.sock.send(data)
@@ -616,9 +705,9 @@ class Connection(object):
                 sent = 0
             if sent == len(data):
                 return
-            data = data[sent:]
+            data = data[sent:]  # a view: no copy of the rest
             self.write_until = time.monotonic() + WRITE_TIMEOUT
-        self.out += data
+        self.out.append(data)
 
 
 # The handler's thread. The loop above must not wait on the handler, or /health and every other
@@ -711,7 +800,7 @@ class Worker(object):
             if job is None:
                 return
             conn, body, context = job
-            self.dispatcher.post(self, conn, invoke(app.handler, app.wants_context, body, context))
+            self.dispatcher.post(self, conn, invoke(app.handler, app.wants_context, body, context, app.max_response))
 
 
 class Dispatcher(object):
@@ -731,6 +820,10 @@ class Dispatcher(object):
     def post(self, worker, conn, answer):
         """In the worker's thread: hands an answer to the loop."""
         self.done.append((worker, conn, answer))
+        self.wake()
+
+    def wake(self):
+        """In another thread: wakes the loop."""
         if self.wake_w is not None:
             try:
                 self.wake_w.send(b"x")
@@ -825,6 +918,109 @@ class Dispatcher(object):
             return None
 
 
+# The console. On a VM it is a serial port: 10 MB printed by a handler took 25 s under TCG, and on
+# Unikraft's cooperative scheduler the writing thread holds the CPU meanwhile, so every client and the
+# handler's own time limit waited for it. While serve() runs, sys.stdout and sys.stderr are Console
+# objects: a write only appends to a buffer, which the loop writes out a piece at a time between its
+# other work. A handler's output past OUTPUT_LIMIT characters waiting is dropped, and a marker line says
+# how much; the wrapper's own lines (written in the loop's thread) are never dropped.
+
+OUTPUT_LIMIT = 1048576  # characters of a handler's output waiting for the console before more is dropped
+OUTPUT_PIECE = 16384    # characters the loop writes to the console at a time
+
+
+class Console(io.TextIOBase):
+    def __init__(self, stream, owner, wake=None):
+        self.stream, self.owner = stream, owner  # owner: the loop's thread, whose writes are never dropped
+        self.wake = wake  # wakes the loop from another thread, so that the output is not held
+        self.pending = collections.deque()
+        self.size = 0
+        self.dropped = 0  # bytes dropped since the last marker
+        self.lock = _thread.allocate_lock()
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        with self.lock:
+            room = len(text) if _thread.get_ident() == self.owner else max(OUTPUT_LIMIT - self.size, 0)
+            if room < len(text):
+                self.dropped += len(text[room:].encode("utf-8", "replace"))
+                text = text[:room]
+            if not text:
+                return 0
+            idle = not self.pending
+            self.pending.append(text)
+            self.size += len(text)
+        if idle and self.wake is not None and _thread.get_ident() != self.owner:
+            self.wake()
+        return len(text)
+
+    def flush(self):
+        pass  # the loop writes the buffer out (drain); a handler's flush must not wait for the console
+
+    def writable(self):
+        return True
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", "utf-8")
+
+    def fileno(self):
+        return self.stream.fileno()
+
+    def isatty(self):
+        return False
+
+    def waiting(self):
+        return bool(self.pending or self.dropped)
+
+    def drain(self, budget=OUTPUT_PIECE):
+        """In the loop's thread: writes up to budget characters to the real stream."""
+        with self.lock:
+            pieces = []
+            while self.pending and budget > 0:
+                text = self.pending.popleft()
+                if len(text) > budget:
+                    self.pending.appendleft(text[budget:])
+                    text = text[:budget]
+                budget -= len(text)
+                self.size -= len(text)
+                pieces.append(text)
+            if not self.pending and self.dropped:
+                pieces.append("\n[ukfaas: %d bytes of output dropped]\n" % self.dropped)
+                self.dropped = 0
+        if pieces:
+            try:
+                self.stream.write("".join(pieces))
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # a console that is gone: nothing to tell it
+
+    def close_buffer(self):
+        while self.waiting():
+            self.drain(1 << 30)
+
+
+def capture_console(wake=None):
+    """Puts Console objects in place of sys.stdout and sys.stderr; returns them."""
+    consoles = []
+    owner = _thread.get_ident()
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None or isinstance(stream, Console):
+            continue
+        console = Console(stream, owner, wake)
+        setattr(sys, name, console)
+        consoles.append((name, console))
+    return consoles
+
+
+def release_console(consoles):
+    for name, console in consoles:
+        setattr(sys, name, console.stream)
+        console.close_buffer()
+
+
 def listen(host, port):
     # A plain bind, as socketserver.TCPServer does: http.server's server_bind also calls
     # socket.getfqdn(), which waits on DNS that never answers in the guest.
@@ -869,8 +1065,21 @@ def serve(listener, app):
                 selector.modify(conn.sock, events, conn)
             registered[conn] = events
 
+    consoles = [c for _, c in capture_console(dispatcher and dispatcher.wake)] if app.capture_output else []
+    try:
+        loop(listener, app, selector, registered, settle, dispatcher, consoles)
+    finally:
+        release_console([(name, c) for name, c in (("stdout", sys.stdout), ("stderr", sys.stderr))
+                         if isinstance(c, Console)])
+
+
+def loop(listener, app, selector, registered, settle, dispatcher, consoles):
     timeout = 1.0
     while True:
+        for console in consoles:
+            console.drain()
+        if any(console.waiting() for console in consoles):
+            timeout = 0.0  # more to write: look at the sockets, then write on
         for key, events in selector.select(timeout):
             if key.fileobj is not listener:
                 if key.data in registered:
@@ -962,9 +1171,31 @@ def apply_env_file(app_dir):
     return len(values)
 
 
+def on_unikraft():
+    try:
+        return os.uname().sysname == "Unikraft"  # lib/posix-sysinfo's name
+    except (AttributeError, OSError):
+        return False
+
+
+def guard_kernel(unikraft=None):
+    """Unikraft 0.13.1's symlink(2) takes its directory's vnode lock twice (sys_symlink locks it, then
+    namei_last_nofollow locks it again): the kernel stops on "Assertion failure: m->owner != cur", the
+    VM with it. There os.symlink fails with ENOTSUP instead, as on a file system without links."""
+    if not (on_unikraft() if unikraft is None else unikraft):
+        return False
+
+    def symlink(src, dst, target_is_directory=False, dir_fd=None):
+        raise OSError(errno.ENOTSUP, "symbolic links are not supported on Unikraft 0.13 (its vfscore would"
+                                     " stop the VM)", dst)
+    os.symlink = symlink
+    return True
+
+
 def load_handler():
     """Puts the app directory and site-packages in front of sys.path and returns function.handler."""
     app_dir = os.path.dirname(os.path.abspath(__file__))
+    guard_kernel()
     apply_env_file(app_dir)
     site_dir = os.path.join(os.path.dirname(app_dir), SITE_PACKAGES)
     if os.path.isdir(site_dir):
@@ -1094,16 +1325,19 @@ class Args(object):
 # The options and their types; the defaults are main()'s.
 OPTIONS = {"--port": ("port", port_number), "--host": ("host", str), "--max-body": ("max_body", byte_count),
            "--header-timeout": ("header_timeout", seconds), "--body-timeout": ("body_timeout", seconds),
-           "--handler-timeout": ("handler_timeout", limit)}
+           "--handler-timeout": ("handler_timeout", limit), "--max-response": ("max_response", byte_count)}
 
 
 def parse_args(argv):
     """The usual command line (`--name value` or `--name=value` of OPTIONS) without argparse, a heavy import
     on the path to listening; anything else (--help, an abbreviation, a bad value) goes to argparse, for its
     messages."""
-    values = {"port": os.environ.get("UKFAAS_PORT", "8123"), "host": "0.0.0.0", "max_body": 6291456,
+    defaults = settings()
+    values = {"port": os.environ.get("UKFAAS_PORT", "8123"), "host": "0.0.0.0",
+              "max_body": defaults.get("maxEventBytes", MAX_BODY),
               "header_timeout": HEADER_TIMEOUT, "body_timeout": BODY_TIMEOUT,
-              "handler_timeout": settings().get("handlerTimeout", HANDLER_TIMEOUT)}
+              "handler_timeout": defaults.get("handlerTimeout", HANDLER_TIMEOUT),
+              "max_response": defaults.get("maxResponseBytes", MAX_RESPONSE)}
     i = 0
     try:
         while i < len(argv):
@@ -1124,15 +1358,19 @@ def parse_args(argv):
 
 
 def argparse_args(argv):
+    defaults = settings()
     parser = argparse.ArgumentParser(prog="app.wrapper", description="Serves function.handler over HTTP.")
     parser.add_argument("--port", type=port_number, default=os.environ.get("UKFAAS_PORT", "8123"))
     parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--max-body", type=byte_count, default=6291456)
+    parser.add_argument("--max-body", type=byte_count, default=defaults.get("maxEventBytes", MAX_BODY),
+                        help="bytes a request body may have (else 413)")
+    parser.add_argument("--max-response", type=byte_count, default=defaults.get("maxResponseBytes", MAX_RESPONSE),
+                        help="bytes a handler's answer may have (else 500)")
     parser.add_argument("--header-timeout", type=seconds, default=HEADER_TIMEOUT,
                         help="seconds from a request's first byte to the end of its headers (else 408)")
     parser.add_argument("--body-timeout", type=seconds, default=BODY_TIMEOUT,
                         help="seconds from the end of a request's headers to the end of its body (else 408)")
-    parser.add_argument("--handler-timeout", type=limit, default=settings().get("handlerTimeout", HANDLER_TIMEOUT),
+    parser.add_argument("--handler-timeout", type=limit, default=defaults.get("handlerTimeout", HANDLER_TIMEOUT),
                         help="seconds a handler may run before its request is answered 504 (0: no limit)")
     return parser.parse_args(argv)
 
@@ -1172,7 +1410,8 @@ def main(argv=None):
     install_socketpair_fallback()  # before the function's import: its module code may start a loop too
     try:
         handler = load_handler()
-        app = App(handler, takes_context(handler), args.max_body, args.header_timeout, args.body_timeout)
+        app = App(handler, takes_context(handler), args.max_body, args.header_timeout, args.body_timeout,
+                  args.max_response)
         try:
             app.dispatcher = Dispatcher(app, args.handler_timeout)
         except RuntimeError as e:  # no threads: today's single thread

@@ -69,4 +69,37 @@ class EventCasesTest {
         InvalidEventException e = assertThrows(InvalidEventException.class, () -> EventCases.discover(dir));
         assertTrue(e.getMessage().contains("add typo.json"), e.getMessage());
     }
+
+    @Test
+    void validJsonNestedDeeperThanJacksonsDefaultIsAnEvent() throws Exception {
+        Files.writeString(dir.resolve("deep.json"), "[".repeat(5000) + "]".repeat(5000));
+        Files.writeString(dir.resolve("deep.expected.json"), "[".repeat(5000) + "]".repeat(5000));
+        EventCase c = EventCases.discover(dir).get(0);
+        assertEquals(5000 * 2, c.body().length);
+        assertTrue(EventCases.JSON.writeValueAsString(c.expected()).startsWith("[[[["), "and it can be shown");
+    }
+
+    @Test
+    void jsonNestedPastTheLimitSaysSo() throws Exception {
+        int depth = EventCases.MAX_NESTING + 1;
+        Files.writeString(dir.resolve("deeper.json"), "[".repeat(depth) + "]".repeat(depth));
+        InvalidEventException e = assertThrows(InvalidEventException.class, () -> EventCases.discover(dir));
+        assertTrue(e.getMessage().contains("deeper.json is nested too deep for the test goals (limit 10000 levels)"),
+                e.getMessage());
+    }
+
+    @Test
+    void anEventOverTheGuestsBodyLimitIsRefusedBeforeTheBootNamingTheSetting() throws Exception {
+        Path big = dir.resolve("big.json");
+        Files.writeString(big, "\"" + "x".repeat(98) + "\"");
+        assertEquals(1, EventCases.discover(dir, 100).size(), "at the limit");
+        InvalidEventException e = assertThrows(InvalidEventException.class, () -> EventCases.discover(dir, 99));
+        assertTrue(e.getMessage().contains("The event file " + big + " is 100 bytes, over the limit of 99 bytes"),
+                e.getMessage());
+        assertEquals("unikernel.maxEventBytes", e.setting().orElseThrow());
+        assertTrue(e.render().contains("-Dunikernel.maxEventBytes"), e.render());
+        Files.writeString(big, "\"" + "x".repeat(6 * 1024 * 1024) + "\"");
+        e = assertThrows(InvalidEventException.class, () -> EventCases.discover(dir));
+        assertTrue(e.getMessage().contains("over the limit of 6291456 bytes"), e.getMessage());
+    }
 }

@@ -111,6 +111,29 @@ class FunctionCheckerTest {
     }
 
     @Test
+    void aHandlerBoundToAValueThatCannotBeCalledIsRefusedNamingFileAndLine() throws Exception {
+        for (String[] c : new String[][] {{"handler = 42\n", "a number"}, {"x = 1\nhandler = 'hi'\n", "a string"},
+                {"handler: list = [1]\n", "a list"}, {"handler = {'a': 1}\n", "a dict"}, {"handler = None\n", "None"},
+                {"def handler(event):\n    return 1\n\nhandler = 42\n", "a number"}}) {
+            String message = failing(c[0]).getMessage();
+            int line = c[0].split("\n").length;
+            assertTrue(message.contains("function.py:" + line + ": handler is " + c[1] + " (line " + line + ")"),
+                    c[0] + " -> " + message);
+            assertTrue(message.contains("def handler(event):"), message);
+        }
+    }
+
+    @Test
+    void aHandlerBoundToSomethingCallableIsFine() throws Exception {
+        for (String source : List.of("handler = lambda event: event\n", "import json\nhandler = json.dumps\n",
+                "class Handler:\n    def __call__(self, event):\n        return event\n\nhandler = Handler()\n",
+                "handler = 42\n\ndef handler(event):\n    return event\n")) {
+            Files.writeString(src.resolve("function.py"), source);
+            assertDoesNotThrow(() -> FunctionChecker.check(python, src, GRAMMAR), source);
+        }
+    }
+
+    @Test
     void optionalKeywordOnlyParametersAndStarArgsAreFine() throws Exception {
         for (String def : List.of("def handler(event, *, flag=False):", "def handler(*args):",
                 "def handler(event, **kwargs):", "def handler(event, *rest, flag=None, **kw):")) {

@@ -52,4 +52,24 @@ class WrapperSettingsTest {
                 () -> Fs0Assembler.assemble(src, fs0, WrapperSettings.parse("7")));
         assertTrue(e.getMessage().contains("rename that file"), e.getMessage());
     }
+
+    @Test
+    void theSizeLimitsAreWrittenWhenTheyAreNotTheWrappersDefault() {
+        assertEquals("{\"handlerTimeout\": 25}\n", WrapperSettings.parse("25", "6291456", "6291456").json(),
+                "default builds keep their bytes");
+        assertEquals("{\"handlerTimeout\": 25, \"maxEventBytes\": 10485760, \"maxResponseBytes\": 1000}\n",
+                WrapperSettings.parse("25", "10485760", " 1000 ").json());
+    }
+
+    @Test
+    void aBadSizeNamesItsSetting() {
+        for (String bad : new String[] {"", "6MB", "0", "-1", "2.5", "99999999999999999999"}) {
+            FunctionException e = assertThrows(FunctionException.class,
+                    () -> WrapperSettings.parse("25", "100", bad), bad);
+            assertTrue(e.getMessage().contains("unikernel.maxResponseBytes"), e.getMessage());
+            assertEquals("unikernel.maxResponseBytes", e.setting().orElseThrow());
+            e = assertThrows(FunctionException.class, () -> WrapperSettings.parse("25", bad, "100"), bad);
+            assertTrue(e.getMessage().contains("unikernel.maxEventBytes"), e.getMessage());
+        }
+    }
 }

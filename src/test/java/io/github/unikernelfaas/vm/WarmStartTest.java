@@ -69,6 +69,7 @@ class WarmStartTest {
             assertEquals("running", cold.vm().haltedState().isEmpty() ? "running" : "halted");
         }
         assertTrue(console().contains("fake-qemu: POST /_/restored prepare"), "the wrapper imported before the save");
+        assertTrue(console().matches("(?s).*fake-qemu: armed with token [0-9a-f]{64}\n.*"), console());
         String key = warm.plan(c, info::add).orElseThrow().key();
         Path state = dir.resolve("snapshots").resolve(key).resolve(SnapshotCache.STATE);
         assertEquals("FAKE-STATE serve\n", Files.readString(state), "QEMU's migration stream went to the file");
@@ -82,6 +83,12 @@ class WarmStartTest {
             assertTrue(warmVm.restored(), info + " " + warn);
             assertTrue(console().contains("fake-qemu: loaded FAKE-STATE serve"), console());
             assertTrue(console().contains("fake-qemu: POST /_/restored\n"), "the wrapper was told to re-seed");
+            // The token the wrapper was armed with before the save comes back with the restore, from the entry.
+            String token = Files.readString(state.resolveSibling(WarmStart.TOKEN_FILE)).trim();
+            assertTrue(token.matches("[0-9a-f]{64}"), token);
+            assertTrue(console().contains("fake-qemu: restore with token " + token + "\n"), console());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(state.resolveSibling(WarmStart.TOKEN_FILE))));
             List<String> cmd = Files.readAllLines(dir.resolve("work").resolve(VirtualMachine.COMMAND_FILE));
             assertEquals("exec:cat " + Qemu.shellQuote(state.toAbsolutePath().toString()), cmd.get(cmd.size() - 1));
         }
