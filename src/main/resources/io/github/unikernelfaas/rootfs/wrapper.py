@@ -1390,7 +1390,13 @@ def announce_exit(module=os):
 
     def _exit(status):
         try:
-            print("ukfaas: stopping: os._exit(%r) was called" % (status,), file=sys.stderr, flush=True)
+            # What is buffered, then the line, straight to the real stream: the process ends before the server
+            # loop would write the console buffer out.
+            err = sys.stderr
+            if isinstance(err, Console):
+                err.drain(budget=OUTPUT_LIMIT)
+                err = err.stream
+            print("ukfaas: stopping: os._exit(%r) was called" % (status,), file=err, flush=True)
         except Exception:
             pass  # exit all the same
         real(status)
