@@ -18,9 +18,12 @@ public final class Trees {
     private Trees() {
     }
 
-    /** Deletes a directory and everything below it; nothing happens if it does not exist. */
+    /**
+     * Deletes a directory and everything below it without following links (a link is deleted, not its target);
+     * nothing happens if it does not exist.
+     */
     public static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {

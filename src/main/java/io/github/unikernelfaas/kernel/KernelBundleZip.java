@@ -16,12 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
@@ -117,8 +115,8 @@ public final class KernelBundleZip {
                 return dir;
             }
             Path tmp = cacheRoot.resolve(sha + ".tmp");
-            deleteTree(tmp);
-            deleteTree(dir); // an entry without its properties is a leftover, not a bundle
+            io.github.unikernelfaas.host.Trees.delete(tmp);
+            io.github.unikernelfaas.host.Trees.delete(dir); // an entry without its properties is a leftover, not a bundle
             Files.createDirectories(tmp);
             try (ZipFile z = ZipFile.builder().setPath(zip).get()) {
                 for (ZipArchiveEntry e : java.util.Collections.list(z.getEntries())) {
@@ -134,7 +132,7 @@ public final class KernelBundleZip {
                 }
             }
             if (!Files.isRegularFile(tmp.resolve(KernelBundle.FILE))) {
-                deleteTree(tmp);
+                io.github.unikernelfaas.host.Trees.delete(tmp);
                 throw new KernelBuildException("The zip " + zip + " holds no " + KernelBundle.FILE
                         + ": it is no kernel bundle").setting("unikernel.kernel");
             }
@@ -147,17 +145,6 @@ public final class KernelBundleZip {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not unpack the kernel bundle " + zip + " into " + cacheRoot, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

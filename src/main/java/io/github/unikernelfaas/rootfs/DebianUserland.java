@@ -48,7 +48,7 @@ public final class DebianUserland {
             throw new IOException(target + " already exists: the userland is assembled into a new directory");
         }
         Path work = target.resolveSibling("." + target.getFileName() + ".work");
-        deleteTree(work);
+        io.github.unikernelfaas.host.Trees.delete(work);
         Files.createDirectories(work);
         try {
             Path tree = work.resolve("tree");
@@ -57,7 +57,7 @@ public final class DebianUserland {
             int n = 0;
             for (SourceSet.DebPackage p : packages) {
                 Path unpacked = work.resolve("pkg");
-                deleteTree(unpacked);
+                io.github.unikernelfaas.host.Trees.delete(unpacked);
                 ArchiveExtractor.extract(p.file(), ArchiveType.DEB, unpacked, p.drop());
                 n += merge(p.id(), unpacked, tree, owners);
             }
@@ -66,7 +66,7 @@ public final class DebianUserland {
             Files.move(tree, target, StandardCopyOption.ATOMIC_MOVE);
             return n;
         } finally {
-            deleteTree(work);
+            io.github.unikernelfaas.host.Trees.delete(work);
         }
     }
 
@@ -172,27 +172,5 @@ public final class DebianUserland {
     private static void setTime(Path p) throws IOException {
         Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                 .setTimes(MTIME, MTIME, null);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

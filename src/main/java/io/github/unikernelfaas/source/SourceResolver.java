@@ -8,14 +8,11 @@ import java.net.Authenticator;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -288,7 +285,7 @@ public final class SourceResolver {
             if (c.problem != null) {
                 log.warn("Cached " + what + " in " + dir + " is unusable (" + c.problem + "): replacing it");
             }
-            deleteTree(dir);
+            io.github.unikernelfaas.host.Trees.delete(dir);
             removeStaleWork(s);
             return download(s, dir);
         } catch (IOException e) {
@@ -330,7 +327,7 @@ public final class SourceResolver {
             downloader.download(from, file, s.label(), hint);
             return install(s, file, from, work, dir, true);
         } finally {
-            deleteTree(work);
+            io.github.unikernelfaas.host.Trees.delete(work);
         }
     }
 
@@ -382,7 +379,7 @@ public final class SourceResolver {
         }
         marker.put("fileSha256", fileSha);
         new CacheMarker(marker, manifest).write(entry.resolve(MARKER));
-        deleteTree(dir);
+        io.github.unikernelfaas.host.Trees.delete(dir);
         Files.createDirectories(dir.getParent());
         Files.move(entry, dir, StandardCopyOption.ATOMIC_MOVE);
         return new Entry(dir, marker, fresh);
@@ -448,7 +445,7 @@ public final class SourceResolver {
         }
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(tmpRoot, workPrefix(s) + "*")) {
             for (Path p : stale) {
-                deleteTree(p);
+                io.github.unikernelfaas.host.Trees.delete(p);
             }
         }
     }
@@ -490,28 +487,5 @@ public final class SourceResolver {
             }
         }
         return new SourceSet(core, libs, origins, patched, packages, Digests.sha256(key.toString()));
-    }
-
-    /** Deletes a tree without following links; missing is fine. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

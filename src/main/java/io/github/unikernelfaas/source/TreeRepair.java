@@ -70,7 +70,7 @@ final class TreeRepair {
             // The kept archive no longer gives the pinned tree: fetch it again.
             return new SourceResolver.Check(null, problem + "; its kept archive does not verify either");
         } finally {
-            SourceResolver.deleteTree(work);
+            io.github.unikernelfaas.host.Trees.delete(work);
         }
     }
 }

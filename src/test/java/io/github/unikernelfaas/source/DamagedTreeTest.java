@@ -91,7 +91,7 @@ class DamagedTreeTest {
     void withoutItsArchiveADamagedTreeIsFetchedAgainOrOfflineNamesTheEntryToDelete() throws Exception {
         SourceSet set = damage(resolver().build().resolve(sources.manifest()));
         Path coreEntry = set.core().getParent().getParent();
-        SourceResolver.deleteTree(coreEntry.resolve("archive"));
+        io.github.unikernelfaas.host.Trees.delete(coreEntry.resolve("archive"));
 
         SourceException e = assertThrows(SourceException.class,
                 () -> resolver().offline(true).build().resolve(sources.manifest()));
@@ -142,6 +142,6 @@ class DamagedTreeTest {
             }
         }
         Files.write(marker, old, StandardCharsets.UTF_8);
-        SourceResolver.deleteTree(entry.resolve("archive"));
+        io.github.unikernelfaas.host.Trees.delete(entry.resolve("archive"));
     }
 }

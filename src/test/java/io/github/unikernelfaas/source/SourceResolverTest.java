@@ -242,7 +242,7 @@ class SourceResolverTest {
     @Test
     void offlineWithPartialCacheNamesOnlyTheMissingOne() throws Exception {
         resolver().build().resolve(sources.manifest());
-        SourceResolver.deleteTree(cache.resolve("sources/lib-a"));
+        io.github.unikernelfaas.host.Trees.delete(cache.resolve("sources/lib-a"));
         SourceException e = assertThrows(SourceException.class,
                 () -> resolver().offline(true).build().resolve(sources.manifest()));
         assertTrue(e.getMessage().contains("1 of 3"), e.getMessage());
@@ -459,7 +459,7 @@ class SourceResolverTest {
         assertTrue(plain.infos.stream().anyMatch(l -> l.matches("Downloaded orig 1\\.0 \\(3\\.0 MiB in [0-9.]+ s\\) from .*")),
                 plain.infos.toString());
 
-        SourceResolver.deleteTree(cache);
+        io.github.unikernelfaas.host.Trees.delete(cache);
         RecordingLog term = new RecordingLog();
         resolver().log(term).terminal(true).build().resolve(TestSources.parse(json));
         assertTrue(term.progress.stream().anyMatch(l -> l != null && l.startsWith("Downloading orig 1.0: ")),
