@@ -62,7 +62,8 @@ class SettingRangesTest {
         };
         for (String[] d : new String[][] {{"port", "8080"}, {"guestPort", "8123"}, {"memory", "256"},
                 {"bootTimeout", "90"}, {"invokeTimeout", "30"}, {"downloadTimeout", "60"}, {"jobs", "0"},
-                {"replicas", "1"}, {"handlerTimeout", "25"}}) {
+                {"replicas", "1"}, {"handlerTimeout", "25"}, {"maxEventBytes", "6291456"},
+                {"maxResponseBytes", "6291456"}}) {
             if (field(mojo.getClass(), d[0]) != null) {
                 set(mojo, d[0], d[1]);
             }
@@ -73,7 +74,7 @@ class SettingRangesTest {
     private static void set(AbstractMojo mojo, String name, String value) throws Exception {
         Field f = field(mojo.getClass(), name);
         f.setAccessible(true);
-        f.set(mojo, f.getType() == int.class ? Integer.parseInt(value) : value);
+        f.set(mojo, f.getType() == int.class ? Integer.parseInt(value) : f.getType() == long.class ? Long.parseLong(value) : value);
     }
 
     private static Field field(Class<?> c, String name) {
