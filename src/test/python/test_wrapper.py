@@ -1270,6 +1270,7 @@ import os
 
 def handler(event):
     if event.get("exit") is not None:
+        print("about to exit")
         os._exit(event["exit"])
     return "alive"
 """
@@ -1287,6 +1288,7 @@ class ExitTest(unittest.TestCase):
             c.getresponse()
         self.assertEqual(3, guest.proc.wait(10))
         self.assertIn("ukfaas: stopping: os._exit(3) was called\n", guest.stderr())
+        self.assertIn("about to exit\n", guest.stdout())  # what the handler printed is not lost with the process
 
 
 RANDOM_FUNCTION = """

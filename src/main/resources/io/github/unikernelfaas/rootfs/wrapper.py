@@ -1392,10 +1392,10 @@ def announce_exit(module=os):
         try:
             # What is buffered, then the line, straight to the real stream: the process ends before the server
             # loop would write the console buffer out.
-            err = sys.stderr
-            if isinstance(err, Console):
-                err.drain(budget=OUTPUT_LIMIT)
-                err = err.stream
+            for stream in (sys.stdout, sys.stderr):
+                if isinstance(stream, Console):
+                    stream.drain(budget=OUTPUT_LIMIT)
+            err = sys.stderr.stream if isinstance(sys.stderr, Console) else sys.stderr
             print("ukfaas: stopping: os._exit(%r) was called" % (status,), file=err, flush=True)
         except Exception:
             pass  # exit all the same
