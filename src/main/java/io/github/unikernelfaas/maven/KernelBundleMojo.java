@@ -60,7 +60,9 @@ public class KernelBundleMojo extends AbstractSourceMojo {
             }
         }
         properties.put("kernel", "kernel");
-        files.keySet().stream().filter(f -> f.equals("initrd")).findAny().ifPresent(f -> properties.put("initrd", f));
+        if (files.containsKey("initrd")) {
+            properties.put("initrd", "initrd");
+        }
         KernelBundleZip.write(bundleZip.toPath(), files, properties);
         if (PACKAGING.equals(project.getPackaging())) {
             project.getArtifact().setFile(bundleZip);
